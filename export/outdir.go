@@ -1,0 +1,142 @@
+package export
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/entgar/entgar/gar"
+)
+
+// dirLock keeps two exports from writing into the same directory at once.
+// The kernel releases a flock when its process dies, so a killed run never
+// leaves a lock that blocks the next one.
+type dirLock struct{ f *os.File }
+
+const lockName = ".entgar-export.lock"
+
+func lockDir(dir string) (*dirLock, error) {
+	path := filepath.Join(dir, lockName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("export: lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		owner, _ := os.ReadFile(path)
+		f.Close()
+		return nil, fmt.Errorf("export: %s is in use by another export (pid %s): %w", dir, strings.TrimSpace(string(owner)), err)
+	}
+	f.Truncate(0)
+	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	return &dirLock{f: f}, nil
+}
+
+func (l *dirLock) release() {
+	l.f.Truncate(0)
+	l.f.Close()
+}
+
+// removeStale deletes the temporary files of a run that was killed. It is
+// called with the directory locked, so they cannot belong to a live run.
+func removeStale(dir string, log *slog.Logger) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if isPartial(e.Name()) {
+			log.Warn("removing a temporary file left by an interrupted export", "file", e.Name())
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// writeFileAtomic writes data to a temporary file, syncs it and renames it
+// to path.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := partialName(path)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// prune keeps the opts.Keep newest archives of each degree of this idENT
+// (with their MD5 and rejects files) and removes older ones. Files that are
+// not ours are never touched.
+func (r *run) prune() {
+	ents, err := os.ReadDir(r.opts.Out)
+	if err != nil {
+		return
+	}
+	byDegree := map[gar.Degree][]string{}
+	for _, e := range ents {
+		n, err := gar.ParseName(e.Name())
+		if err != nil || n.Kind != gar.KindArchive || n.Ident != r.opts.Ident {
+			continue
+		}
+		byDegree[n.Degree] = append(byDegree[n.Degree], e.Name())
+	}
+	kept := map[string]bool{} // stamps still present
+	for _, names := range byDegree {
+		sort.Sort(sort.Reverse(sort.StringSlice(names))) // same prefix: the stamp orders them
+		for i, name := range names {
+			stamp := stampOf(name)
+			if i < r.opts.Keep {
+				kept[stamp] = true
+				continue
+			}
+			for _, p := range []string{name, gar.MD5Name(name)} {
+				if err := os.Remove(filepath.Join(r.opts.Out, p)); err == nil {
+					r.log.Info("removed old archive", "file", p)
+				}
+			}
+		}
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if strings.HasPrefix(name, r.opts.Ident+"_GAR-ENT_Complet_") && strings.HasSuffix(name, "_rejects.jsonl") && !kept[stampOf(name)] {
+			os.Remove(filepath.Join(r.opts.Out, name))
+		}
+	}
+}
+
+// stampOf returns the AAAAMMJJ_HHMMSS part of one of our file names.
+func stampOf(name string) string {
+	i := strings.Index(name, "_GAR-ENT_Complet_")
+	if i < 0 {
+		return ""
+	}
+	rest := name[i+len("_GAR-ENT_Complet_"):]
+	if len(rest) < len(gar.TimestampLayout) {
+		return ""
+	}
+	return rest[:len(gar.TimestampLayout)]
+}

@@ -1,0 +1,240 @@
+package source
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"unicode/utf8"
+)
+
+// File names of the canonical source, one per record type.
+const (
+	FileEstablishments = "establishments.jsonl"
+	FileMEFs           = "mefs.jsonl"
+	FileSubjects       = "subjects.jsonl"
+	FileGroups         = "groups.jsonl"
+	FilePupils         = "pupils.jsonl"
+	FileStaff          = "staff.jsonl"
+	FileRespAff        = "respaff.jsonl"
+)
+
+// Files lists every file a source directory must hold. An empty file is a
+// valid statement that there is nothing of that kind; a missing one is an
+// error, because a dump that silently failed must not become an archive that
+// deletes every user in GAR.
+var Files = []string{FileEstablishments, FileMEFs, FileSubjects, FileGroups, FilePupils, FileStaff, FileRespAff}
+
+// MaxLineBytes bounds one record. A line longer than that is reported as a
+// bad record instead of growing a buffer without limit.
+const MaxLineBytes = 1 << 20
+
+// Pos locates a record in the source.
+type Pos struct {
+	File string // base name, e.g. pupils.jsonl
+	Line int    // 1-based
+}
+
+func (p Pos) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
+
+// Record is one decoded record, or the reason it could not be decoded.
+type Record[T any] struct {
+	Pos   Pos
+	Value T
+	Err   error // non-nil: Value is not usable
+}
+
+// Source yields an ENT's records, kind by kind. Each method calls yield for
+// every record in source order and stops at the first error yield returns.
+// The error returned is either that error or one reading the source (I/O),
+// never a bad record: those arrive through Record.Err.
+type Source interface {
+	Establishments(ctx context.Context, yield func(Record[Establishment]) error) error
+	MEFs(ctx context.Context, yield func(Record[MEF]) error) error
+	Subjects(ctx context.Context, yield func(Record[Subject]) error) error
+	Groups(ctx context.Context, yield func(Record[Group]) error) error
+	Pupils(ctx context.Context, yield func(Record[Pupil]) error) error
+	Staff(ctx context.Context, yield func(Record[Staff]) error) error
+	RespAff(ctx context.Context, yield func(Record[RespAff]) error) error
+}
+
+// Dir is a Source reading the JSON Lines files of a directory.
+type Dir struct {
+	path string
+}
+
+// OpenDir checks that path is a directory holding every file of Files and
+// returns a Source reading it.
+func OpenDir(path string) (*Dir, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", path, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("source %s: not a directory", path)
+	}
+	var missing []error
+	for _, f := range Files {
+		if _, err := os.Stat(filepath.Join(path, f)); err != nil {
+			missing = append(missing, fmt.Errorf("source %s: %s is missing (an empty file declares that there are none)", path, f))
+		}
+	}
+	if len(missing) > 0 {
+		return nil, errors.Join(missing...)
+	}
+	return &Dir{path: path}, nil
+}
+
+// Path returns the directory read.
+func (d *Dir) Path() string { return d.path }
+
+// Establishments implements Source.
+func (d *Dir) Establishments(ctx context.Context, yield func(Record[Establishment]) error) error {
+	return each(ctx, d.path, FileEstablishments, yield)
+}
+
+// MEFs implements Source.
+func (d *Dir) MEFs(ctx context.Context, yield func(Record[MEF]) error) error {
+	return each(ctx, d.path, FileMEFs, yield)
+}
+
+// Subjects implements Source.
+func (d *Dir) Subjects(ctx context.Context, yield func(Record[Subject]) error) error {
+	return each(ctx, d.path, FileSubjects, yield)
+}
+
+// Groups implements Source.
+func (d *Dir) Groups(ctx context.Context, yield func(Record[Group]) error) error {
+	return each(ctx, d.path, FileGroups, yield)
+}
+
+// Pupils implements Source.
+func (d *Dir) Pupils(ctx context.Context, yield func(Record[Pupil]) error) error {
+	return each(ctx, d.path, FilePupils, yield)
+}
+
+// Staff implements Source.
+func (d *Dir) Staff(ctx context.Context, yield func(Record[Staff]) error) error {
+	return each(ctx, d.path, FileStaff, yield)
+}
+
+// RespAff implements Source.
+func (d *Dir) RespAff(ctx context.Context, yield func(Record[RespAff]) error) error {
+	return each(ctx, d.path, FileRespAff, yield)
+}
+
+func each[T any](ctx context.Context, dir, name string, yield func(Record[T]) error) error {
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		return fmt.Errorf("source: %w", err)
+	}
+	defer f.Close()
+	if err := Decode(ctx, f, name, yield); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Decode reads JSON Lines records of type T from r, naming positions after
+// file. Blank lines are skipped. A line that is not valid UTF-8, not one JSON
+// object of the expected shape (unknown fields included), or longer than
+// MaxLineBytes is yielded as a Record with Err set, and reading goes on.
+func Decode[T any](ctx context.Context, r io.Reader, file string, yield func(Record[T]) error) error {
+	br := bufio.NewReaderSize(r, 256<<10)
+	var long []byte // the start of a line that did not fit in br's buffer
+	tooLong := false
+	line := 0
+	for {
+		if line&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		chunk, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			if !tooLong && len(long)+len(chunk) <= MaxLineBytes {
+				long = append(long, chunk...)
+			} else {
+				tooLong, long = true, nil
+			}
+			continue
+		}
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("source: read %s: %w", file, err)
+		}
+		data := chunk
+		if long != nil || tooLong {
+			if !tooLong && len(long)+len(chunk) <= MaxLineBytes {
+				data = append(long, chunk...)
+			} else {
+				tooLong = true
+			}
+		}
+		if !tooLong && len(bytes.TrimSpace(data)) == 0 {
+			// A blank line, or the end of the file.
+			long = nil
+			if err == io.EOF {
+				return nil
+			}
+			line++
+			continue
+		}
+		line++
+		rec := Record[T]{Pos: Pos{File: file, Line: line}}
+		if tooLong {
+			rec.Err = fmt.Errorf("record longer than %d bytes", MaxLineBytes)
+		} else {
+			rec.Err = decodeLine(bytes.TrimSpace(data), &rec.Value)
+		}
+		long, tooLong = nil, false
+		if yerr := yield(rec); yerr != nil {
+			return yerr
+		}
+		if err == io.EOF {
+			return nil
+		}
+	}
+}
+
+func decodeLine(data []byte, v any) error {
+	if !utf8.Valid(data) {
+		i := 0
+		for i < len(data) {
+			r, n := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		return fmt.Errorf("invalid UTF-8 at byte %d", i+1)
+	}
+	if data[0] != '{' {
+		return fmt.Errorf("not a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return describeJSONError(err)
+	}
+	if dec.More() {
+		return fmt.Errorf("more than one JSON value on the line")
+	}
+	return nil
+}
+
+func describeJSONError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Errorf("field %q: %s is not a %s", te.Field, te.Value, te.Type)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("invalid JSON at byte %d: %v", se.Offset, se)
+	}
+	return err
+}
