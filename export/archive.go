@@ -138,6 +138,7 @@ type asyncWriter struct {
 	err    error
 	failed atomic.Bool
 	dst    io.WriteCloser
+	closed bool
 }
 
 const asyncBufSize = 1 << 20
@@ -154,13 +155,13 @@ func newAsyncWriter(dst io.WriteCloser) *asyncWriter {
 		w.free <- make([]byte, 0, asyncBufSize)
 	}
 	w.buf = make([]byte, 0, asyncBufSize)
-	go w.run()
+	go w.run(w.full)
 	return w
 }
 
-func (w *asyncWriter) run() {
+func (w *asyncWriter) run(full <-chan []byte) {
 	defer close(w.done)
-	for b := range w.full {
+	for b := range full {
 		if w.err == nil {
 			if _, w.err = w.dst.Write(b); w.err != nil {
 				w.failed.Store(true)
@@ -202,7 +203,7 @@ func (w *asyncWriter) send() error {
 // Close sends what is buffered, waits for the goroutine to finish and
 // closes the destination. It is safe to call more than once.
 func (w *asyncWriter) Close() error {
-	if w.full == nil {
+	if w.closed {
 		<-w.done
 		return w.err
 	}
@@ -211,7 +212,7 @@ func (w *asyncWriter) Close() error {
 		w.buf = nil
 	}
 	close(w.full)
-	w.full = nil
+	w.closed = true
 	<-w.done
 	return w.err
 }

@@ -231,7 +231,15 @@ func (r *run) subjects(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return r.closeSection2D(gar.FileEtab, "GARMatiere")
+	if err := r.closeSection2D(gar.FileEtab, "GARMatiere"); err != nil {
+		return err
+	}
+	for _, d := range r.opts.Degrees {
+		if err := r.outs[d].files[gar.FileEtab].finish(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // groups reads groups.jsonl twice: once to know every group and its status,

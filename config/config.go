@@ -1,0 +1,285 @@
+// Package config holds entgar's configuration: its keys and their defaults,
+// loading from a YAML file, overrides from the environment, and validation.
+//
+// Load starts from Default, applies the YAML file, then the environment
+// variables, then validates. Every key has a dotted path made of its YAML
+// names (for example export.max_nodes) and an environment variable named
+// ENTGAR_ followed by the path upper-cased with '.' replaced by '_' (for
+// example ENTGAR_EXPORT_MAX_NODES). Unknown keys in the file and ENTGAR_
+// variables that name no key are errors, so that a typo never goes unnoticed.
+//
+// In the environment, lists are written comma-separated ("1D,2D"), booleans
+// as accepted by strconv.ParseBool, and durations as Go durations ("90s").
+//
+// Secrets are never written in the configuration itself: keys such as
+// sftp.key_file and sftp.key_passphrase_file name the files holding them, and
+// ReadSecret reads a one-line secret such as a passphrase from its file.
+package config
+
+// Values accepted by keys that take one of a fixed set of words.
+const (
+	// SourceJSONL is the source.kind of a directory of JSON Lines files in
+	// entgar's canonical format, the only kind for now.
+	SourceJSONL = "jsonl"
+
+	// Degree1D is the export.degrees item for primary schools.
+	Degree1D = "1D"
+	// Degree2D is the export.degrees item for secondary establishments.
+	Degree2D = "2D"
+
+	// OnBadRecordSkip is the export.on_bad_record that logs and skips bad
+	// records (within export.max_rejected_share).
+	OnBadRecordSkip = "skip"
+	// OnBadRecordFail is the export.on_bad_record that stops the run at the
+	// first bad record.
+	OnBadRecordFail = "fail"
+
+	// LogLevelDebug is the log.level that logs everything.
+	LogLevelDebug = "debug"
+	// LogLevelInfo is the log.level that logs info, warnings and errors.
+	LogLevelInfo = "info"
+	// LogLevelWarn is the log.level that logs warnings and errors.
+	LogLevelWarn = "warn"
+	// LogLevelError is the log.level that logs errors only.
+	LogLevelError = "error"
+
+	// LogFormatAuto is the log.format that writes text when standard error
+	// is a terminal and JSON otherwise.
+	LogFormatAuto = "auto"
+	// LogFormatText is the log.format of slog's text handler.
+	LogFormatText = "text"
+	// LogFormatJSON is the log.format of slog's JSON handler.
+	LogFormatJSON = "json"
+
+	// MediacentreFormatJSON is the mediacentre.format asking GAR for JSON.
+	MediacentreFormatJSON = "json"
+	// MediacentreFormatXML is the mediacentre.format asking GAR for XML.
+	MediacentreFormatXML = "xml"
+)
+
+// EnvPrefix starts the name of every environment variable that overrides a
+// configuration key.
+const EnvPrefix = "ENTGAR_"
+
+// Config is the whole configuration of entgar. Its zero value is not useful:
+// start from Default or Load.
+type Config struct {
+	// ENT identifies the ENT that entgar speaks for (key ent).
+	ENT ENTConfig `yaml:"ent"`
+	// Source says where the ENT's establishments and users are read from
+	// (key source).
+	Source SourceConfig `yaml:"source"`
+	// Export configures the nightly export (key export).
+	Export ExportConfig `yaml:"export"`
+	// Log configures logging (key log).
+	Log LogConfig `yaml:"log"`
+	// SFTP configures delivery of archives to GAR's SFTP server (key sftp).
+	SFTP SFTPConfig `yaml:"sftp"`
+	// Mediacentre configures the client of GAR's listeRessources service
+	// (key mediacentre).
+	Mediacentre MediacentreConfig `yaml:"mediacentre"`
+	// Server configures the HTTPS server of `entgar serve` (key server).
+	Server ServerConfig `yaml:"server"`
+}
+
+// ENTConfig identifies the ENT (key ent).
+type ENTConfig struct {
+	// ID is the idENT that GAR assigned to the ENT, used in every archive
+	// and file name (upper-cased there). Key ent.id, default "" (unset).
+	// Load accepts it empty, since only some commands need it (export does);
+	// when set it may only hold A-Z, a-z, 0-9 and '-'.
+	ID string `yaml:"id"`
+	// Name is a human-readable name of the ENT, used in logs and pages.
+	// Key ent.name, default "".
+	Name string `yaml:"name"`
+	// Timezone is the IANA time zone in which archive timestamps and dates
+	// are written. Key ent.timezone, default "Europe/Paris"; it must be a
+	// name accepted by time.LoadLocation.
+	Timezone string `yaml:"timezone"`
+}
+
+// SourceConfig says where the ENT's data is read from (key source).
+type SourceConfig struct {
+	// Kind is the kind of source. Key source.kind, default "jsonl" (a
+	// directory of JSON Lines files in entgar's canonical format), the only
+	// kind accepted for now.
+	Kind string `yaml:"kind"`
+	// Path is the directory holding the JSON Lines files. Key source.path,
+	// default "./data"; must not be empty.
+	Path string `yaml:"path"`
+}
+
+// ExportConfig configures the nightly export (key export).
+type ExportConfig struct {
+	// Out is the directory where archives (and their .MD5 files) are
+	// written. Key export.out, default "./out"; must not be empty.
+	Out string `yaml:"out"`
+	// Degrees lists the degrees exported, each "1D" (primary schools) or
+	// "2D" (secondary establishments), one archive per degree. Key
+	// export.degrees, default ["1D", "2D"]; at least one, no duplicates.
+	Degrees []string `yaml:"degrees"`
+	// MaxNodes is the number of record nodes after which an XML file is
+	// split into a new sub-file, as GAR requires. Key export.max_nodes,
+	// default 10000; between 1 and 1000000.
+	MaxNodes int `yaml:"max_nodes"`
+	// OnBadRecord says what a record that cannot be read or is invalid does:
+	// "skip" logs and skips it, "fail" stops the run. Key
+	// export.on_bad_record, default "skip".
+	OnBadRecord string `yaml:"on_bad_record"`
+	// MaxRejectedShare is, when bad records are skipped, the largest share
+	// of person records that may be rejected before the run fails anyway
+	// (0.01 is 1%; 0 fails on the first rejected person). Key
+	// export.max_rejected_share, default 0.01; between 0 and 1.
+	MaxRejectedShare float64 `yaml:"max_rejected_share"`
+	// Establishments selects the establishments exported (key
+	// export.establishments).
+	Establishments EstablishmentsConfig `yaml:"establishments"`
+	// GzipLevel is the gzip compression level of the archives, 1 (fastest)
+	// to 9 (smallest). Key export.gzip_level, default 6.
+	GzipLevel int `yaml:"gzip_level"`
+	// Keep is the number of exported archives of each degree kept in Out;
+	// older ones are removed. Key export.keep, default 3; at least 1.
+	Keep int `yaml:"keep"`
+	// TempDir is the directory where archives are built before being moved
+	// into Out. Key export.temp_dir, default "" (a temporary directory inside
+	// Out, so that the final move is a rename on the same file system).
+	TempDir string `yaml:"temp_dir"`
+}
+
+// EstablishmentsConfig selects the establishments exported
+// (key export.establishments). An establishment is exported when it passes
+// OnlyGAREnabled, is in Include (or Include is empty), and is not in Exclude.
+type EstablishmentsConfig struct {
+	// OnlyGAREnabled restricts the export to establishments that the source
+	// marks as subscribed to GAR. Key export.establishments.only_gar_enabled,
+	// default true.
+	OnlyGAREnabled bool `yaml:"only_gar_enabled"`
+	// Include lists the UAIs of the establishments to export. Key
+	// export.establishments.include, default [] (empty: all establishments).
+	// UAIs are compared case-insensitively; no duplicates.
+	Include []string `yaml:"include"`
+	// Exclude lists the UAIs of establishments never exported. Key
+	// export.establishments.exclude, default [] (none). UAIs are compared
+	// case-insensitively; no duplicates, and none may also be in Include.
+	Exclude []string `yaml:"exclude"`
+}
+
+// LogConfig configures logging (key log).
+type LogConfig struct {
+	// Level is the lowest level logged: "debug", "info", "warn" or "error".
+	// Key log.level, default "info".
+	Level string `yaml:"level"`
+	// Format is the log format: "text", "json", or "auto" (text when
+	// standard error is a terminal, JSON otherwise, as under cron or a
+	// service manager). Key log.format, default "auto".
+	Format string `yaml:"format"`
+}
+
+// SFTPConfig configures delivery of archives to GAR's SFTP server
+// (key sftp). Authentication is by key only and the host key is always
+// checked against KnownHosts.
+type SFTPConfig struct {
+	// Host is the SFTP server's host name or address. Key sftp.host,
+	// default "127.0.0.1".
+	Host string `yaml:"host"`
+	// Port is the SFTP server's TCP port. Key sftp.port, default 22;
+	// between 1 and 65535.
+	Port int `yaml:"port"`
+	// User is the SFTP user name that GAR assigned. Key sftp.user,
+	// default "".
+	User string `yaml:"user"`
+	// KeyFile is the path of the private key (OpenSSH or PEM format) used to
+	// authenticate. Key sftp.key_file, default "".
+	KeyFile string `yaml:"key_file"`
+	// KeyPassphraseFile is the path of a file holding the passphrase of
+	// KeyFile (read with ReadSecret); empty when the key is not encrypted.
+	// Key sftp.key_passphrase_file, default "".
+	KeyPassphraseFile string `yaml:"key_passphrase_file"`
+	// KnownHosts is the path of an OpenSSH known_hosts file that must hold
+	// the server's host key. Key sftp.known_hosts, default "".
+	KnownHosts string `yaml:"known_hosts"`
+	// Root is the remote directory holding GAR's folders (ENTRANT/,
+	// SUCCES/, SUCCES_PARTIEL/, ERREUR/, IGNORE/, ...). Key sftp.root,
+	// default "/".
+	Root string `yaml:"root"`
+}
+
+// MediacentreConfig configures the client of GAR's listeRessources service
+// (key mediacentre), reached over mutual TLS.
+type MediacentreConfig struct {
+	// BaseURL is the base URL of GAR's web service. Key
+	// mediacentre.base_url, default "".
+	BaseURL string `yaml:"base_url"`
+	// CertFile is the path of the PEM client certificate presented to GAR.
+	// Key mediacentre.cert_file, default "".
+	CertFile string `yaml:"cert_file"`
+	// KeyFile is the path of the PEM private key of CertFile. Key
+	// mediacentre.key_file, default "".
+	KeyFile string `yaml:"key_file"`
+	// CAFile is the path of a PEM bundle of the authorities trusted for
+	// GAR's server certificate; empty means the system's. Key
+	// mediacentre.ca_file, default "".
+	CAFile string `yaml:"ca_file"`
+	// Format is the response format asked of GAR: "json" or "xml". Key
+	// mediacentre.format, default "json".
+	Format string `yaml:"format"`
+}
+
+// ServerConfig configures the HTTPS server of `entgar serve` (key server):
+// SSO endpoints, médiacentre, /metrics and /healthz.
+type ServerConfig struct {
+	// Listen is the address the server listens on, as host:port. Key
+	// server.listen, default ":8443" (all interfaces, port 8443).
+	Listen string `yaml:"listen"`
+	// BaseURL is the public URL of the server, as GAR and browsers reach it
+	// (used in SAML metadata and OIDC discovery). Key server.base_url,
+	// default "".
+	BaseURL string `yaml:"base_url"`
+	// TLSCert is the path of the server's PEM certificate chain. Key
+	// server.tls_cert, default "".
+	TLSCert string `yaml:"tls_cert"`
+	// TLSKey is the path of the PEM private key of TLSCert. Key
+	// server.tls_key, default "".
+	TLSKey string `yaml:"tls_key"`
+}
+
+// Default returns a new Config holding the default of every key. Each call
+// returns fresh values that the caller may modify.
+func Default() *Config {
+	return &Config{
+		ENT: ENTConfig{
+			Timezone: "Europe/Paris",
+		},
+		Source: SourceConfig{
+			Kind: SourceJSONL,
+			Path: "./data",
+		},
+		Export: ExportConfig{
+			Out:              "./out",
+			Degrees:          []string{Degree1D, Degree2D},
+			MaxNodes:         10000,
+			OnBadRecord:      OnBadRecordSkip,
+			MaxRejectedShare: 0.01,
+			Establishments: EstablishmentsConfig{
+				OnlyGAREnabled: true,
+			},
+			GzipLevel: 6,
+			Keep:      3,
+		},
+		Log: LogConfig{
+			Level:  LogLevelInfo,
+			Format: LogFormatAuto,
+		},
+		SFTP: SFTPConfig{
+			Host: "127.0.0.1",
+			Port: 22,
+			Root: "/",
+		},
+		Mediacentre: MediacentreConfig{
+			Format: MediacentreFormatJSON,
+		},
+		Server: ServerConfig{
+			Listen: ":8443",
+		},
+	}
+}

@@ -1,0 +1,167 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/entgar/entgar/gar"
+)
+
+// Validate checks every key of c and reports all the problems found, joined
+// with errors.Join, each naming the key's path, e.g.
+// "export.max_nodes: must be between 1 and 1000000, got 0". Load already
+// validates; call Validate again after changing a Config, for instance from
+// command-line flags. Keys needed only by some commands (ent.id for export,
+// sftp.user for upload, ...) are left for those commands to require.
+func (c *Config) Validate() error {
+	problems := c.check()
+	errs := make([]error, len(problems))
+	for i, p := range problems {
+		errs[i] = p.withOrigin("")
+	}
+	return errors.Join(errs...)
+}
+
+// A problem is what is wrong with the value of one key.
+type problem struct {
+	path string
+	msg  string
+}
+
+// withOrigin returns the problem as an error, saying where the value was set
+// when origin (a file:line or an environment variable) is known.
+func (p problem) withOrigin(origin string) error {
+	if origin == "" {
+		return fmt.Errorf("%s: %s", p.path, p.msg)
+	}
+	return fmt.Errorf("%s: %s (set by %s)", p.path, p.msg, origin)
+}
+
+type checker struct {
+	problems []problem
+}
+
+func (c *checker) addf(path, format string, args ...any) {
+	c.problems = append(c.problems, problem{path: path, msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) oneOf(path, value string, allowed ...string) {
+	for _, a := range allowed {
+		if value == a {
+			return
+		}
+	}
+	quoted := make([]string, len(allowed))
+	for i, a := range allowed {
+		quoted[i] = fmt.Sprintf("%q", a)
+	}
+	want := quoted[0]
+	if len(quoted) > 1 {
+		want = strings.Join(quoted[:len(quoted)-1], ", ") + " or " + quoted[len(quoted)-1]
+	}
+	c.addf(path, "must be %s, got %q", want, value)
+}
+
+func (c *checker) intRange(path string, value, lo, hi int) {
+	if value < lo || value > hi {
+		c.addf(path, "must be between %d and %d, got %d", lo, hi, value)
+	}
+}
+
+func (c *checker) notEmpty(path, value string) {
+	if strings.TrimSpace(value) == "" {
+		c.addf(path, "must not be empty")
+	}
+}
+
+// check returns the problems of c, in the order of the keys.
+func (c *Config) check() []problem {
+	var k checker
+
+	if id := c.ENT.ID; id != "" && !validIdent(id) {
+		k.addf("ent.id", "must hold only letters A-Z or a-z, digits and '-', got %q", id)
+	}
+	if tz := c.ENT.Timezone; tz == "" {
+		k.addf("ent.timezone", "must be an IANA time zone name such as Europe/Paris")
+	} else if _, err := time.LoadLocation(tz); err != nil {
+		k.addf("ent.timezone", "unknown time zone %q (want an IANA name such as Europe/Paris)", tz)
+	}
+
+	k.oneOf("source.kind", c.Source.Kind, SourceJSONL)
+	k.notEmpty("source.path", c.Source.Path)
+
+	e := &c.Export
+	k.notEmpty("export.out", e.Out)
+	if len(e.Degrees) == 0 {
+		k.addf("export.degrees", "must list at least one degree (%s, %s)", Degree1D, Degree2D)
+	}
+	seenDegree := make(map[string]int)
+	for i, d := range e.Degrees {
+		switch {
+		case d != Degree1D && d != Degree2D:
+			k.addf("export.degrees", "item %d: must be %q or %q, got %q", i+1, Degree1D, Degree2D, d)
+		case seenDegree[d] > 0:
+			k.addf("export.degrees", "item %d: %q is already item %d", i+1, d, seenDegree[d])
+		default:
+			seenDegree[d] = i + 1
+		}
+	}
+	k.intRange("export.max_nodes", e.MaxNodes, 1, 1_000_000)
+	k.oneOf("export.on_bad_record", e.OnBadRecord, OnBadRecordSkip, OnBadRecordFail)
+	if s := e.MaxRejectedShare; !(s >= 0 && s <= 1) || math.IsNaN(s) {
+		k.addf("export.max_rejected_share", "must be between 0 and 1, got %v", s)
+	}
+	included := k.uais("export.establishments.include", e.Establishments.Include)
+	k.uais("export.establishments.exclude", e.Establishments.Exclude)
+	for i, u := range e.Establishments.Exclude {
+		if j := included[gar.NormalizeCode(u)]; j > 0 {
+			k.addf("export.establishments.exclude", "item %d: %q is also item %d of export.establishments.include", i+1, u, j)
+		}
+	}
+	k.intRange("export.gzip_level", e.GzipLevel, 1, 9)
+	if e.Keep < 1 {
+		k.addf("export.keep", "must be at least 1, got %d", e.Keep)
+	}
+
+	k.oneOf("log.level", c.Log.Level, LogLevelDebug, LogLevelInfo, LogLevelWarn, LogLevelError)
+	k.oneOf("log.format", c.Log.Format, LogFormatAuto, LogFormatText, LogFormatJSON)
+
+	k.intRange("sftp.port", c.SFTP.Port, 1, 65535)
+
+	k.oneOf("mediacentre.format", c.Mediacentre.Format, MediacentreFormatJSON, MediacentreFormatXML)
+
+	return k.problems
+}
+
+// uais checks a list of UAIs (non-empty, no duplicates once normalised as
+// GAR compares them) and returns the item number (from 1) of each normalised
+// UAI.
+func (c *checker) uais(path string, list []string) map[string]int {
+	seen := make(map[string]int, len(list))
+	for i, u := range list {
+		n := gar.NormalizeCode(u)
+		switch {
+		case n == "":
+			c.addf(path, "item %d: must not be empty", i+1)
+		case seen[n] > 0:
+			c.addf(path, "item %d: %q is already item %d", i+1, u, seen[n])
+		default:
+			seen[n] = i + 1
+		}
+	}
+	return seen
+}
+
+// validIdent reports whether id holds only A-Z, a-z, 0-9 and '-'.
+func validIdent(id string) bool {
+	for i := 0; i < len(id); i++ {
+		b := id[i]
+		if !(b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-') {
+			return false
+		}
+	}
+	return true
+}
