@@ -58,14 +58,15 @@ type Summary struct {
 
 // ArchiveSummary describes one archive written.
 type ArchiveSummary struct {
-	Degree   gar.Degree     `json:"degree"`
-	Path     string         `json:"path"`
-	MD5Path  string         `json:"md5_path"`
-	MD5      string         `json:"md5"`
-	Bytes    int64          `json:"bytes"`
-	XMLBytes int64          `json:"xml_bytes"`
-	Elements map[string]int `json:"elements"`
-	Files    []FileStat     `json:"files"`
+	Degree   gar.Degree `json:"degree"`
+	Path     string     `json:"path"`
+	MD5Path  string     `json:"md5_path"`
+	MD5      string     `json:"md5"`
+	Bytes    int64      `json:"bytes"`
+	XMLBytes int64      `json:"xml_bytes"`
+	// Elements counts the top-level nodes per file type and element.
+	Elements map[gar.FileType]map[string]int `json:"elements"`
+	Files    []FileStat                      `json:"files"`
 }
 
 // RecordCount counts the records of one source file.
@@ -269,11 +270,9 @@ func (r *run) finish(rf *os.File, rejectsTmp string) (*Summary, error) {
 			return nil, fmt.Errorf("export: %w", err)
 		}
 		as := ArchiveSummary{Degree: d, Path: o.final, MD5Path: gar.MD5Name(o.final), MD5: md5sum,
-			Bytes: size, XMLBytes: o.arch.xmlSize, Files: o.arch.files, Elements: map[string]int{}}
+			Bytes: size, XMLBytes: o.arch.xmlSize, Files: o.arch.files, Elements: map[gar.FileType]map[string]int{}}
 		for _, t := range gar.FileTypes {
-			for k, v := range o.files[t].total {
-				as.Elements[k] += v
-			}
+			as.Elements[t] = o.files[t].total
 		}
 		sum.Archives = append(sum.Archives, as)
 	}

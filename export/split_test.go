@@ -154,7 +154,7 @@ func TestSplitAcrossSections(t *testing.T) {
 			t.Errorf("%s: %d nodes", fs.Name, fs.Nodes)
 		}
 	}
-	if want := 7 * 4; total != want || a.Elements["GAREleve"] != 7 || a.Elements["GARPersonMEF"] != 7 || a.Elements["GAREleveEnseignement"] != 14 {
+	if want := 7 * 4; total != want || a.Elements[gar.FileEleve]["GAREleve"] != 7 || a.Elements[gar.FileEleve]["GARPersonMEF"] != 7 || a.Elements[gar.FileEleve]["GAREleveEnseignement"] != 14 {
 		t.Errorf("nodes: total %d (want %d), elements %v", total, want, a.Elements)
 	}
 	dir, names := untar(t, a.Path)
