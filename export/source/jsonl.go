@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -230,7 +231,9 @@ func decodeLine(data []byte, v any) error {
 func describeJSONError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Errorf("field %q: %s is not a %s", te.Field, te.Value, te.Type)
+		// Embedded structs show in the path; the JSON has no such level.
+		field := strings.ReplaceAll(te.Field, "Identity.", "")
+		return fmt.Errorf("field %q: %s is not a %s", field, te.Value, te.Type)
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {

@@ -6,7 +6,7 @@ import "github.com/entgar/entgar/gar"
 // (establishments.jsonl). Only those enabled for GAR are exported.
 type Establishment struct {
 	UAI        string     `json:"uai"`
-	Degree     gar.Degree `json:"degree"`
+	Degree     gar.Degree `json:"degree,omitempty"`
 	Name       string     `json:"name"`
 	GAREnabled bool       `json:"gar_enabled"`
 	Contract   string     `json:"contract,omitempty"`
