@@ -119,8 +119,11 @@ func (f *fileWriter) finish() error {
 		}
 	}
 	if f.nodes > 0 || f.index == 0 {
-		return f.flush()
+		if err := f.flush(); err != nil {
+			return err
+		}
 	}
+	f.buf = nil // the file type is complete: give its buffer back
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 )
@@ -145,17 +146,105 @@ func each[T any](ctx context.Context, dir, name string, yield func(Record[T]) er
 // file. Blank lines are skipped. A line that is not valid UTF-8, not one JSON
 // object of the expected shape (unknown fields included), or longer than
 // MaxLineBytes is yielded as a Record with Err set, and reading goes on.
+//
+// JSON decoding is the costliest part of an export after compression, so
+// lines are decoded in batches by a few goroutines; yield still sees every
+// record once, in file order, from the calling goroutine.
 func Decode[T any](ctx context.Context, r io.Reader, file string, yield func(Record[T]) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := min(max(runtime.GOMAXPROCS(0), 1), 4)
+	work := make(chan *batch[T], workers)
+	order := make(chan *batch[T], 2*workers)
+	for range workers {
+		go func() {
+			for b := range work {
+				b.decode(file)
+				close(b.done)
+			}
+		}()
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(order)
+		defer close(work)
+		readErr <- splitLines(ctx, r, file, func(b *batch[T]) bool {
+			select {
+			case work <- b:
+			case <-ctx.Done():
+				return false
+			}
+			select {
+			case order <- b:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
+	}()
+	for b := range order {
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		for _, rec := range b.recs {
+			if err := yield(rec); err != nil {
+				return err
+			}
+		}
+	}
+	if err := <-readErr; err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// batch is a run of consecutive lines decoded together.
+type batch[T any] struct {
+	lines [][]byte // nil entry: the line was too long
+	pos   []int
+	buf   []byte // backing store of lines
+	recs  []Record[T]
+	done  chan struct{}
+}
+
+const (
+	batchLines = 256
+	batchBytes = 256 << 10
+)
+
+func (b *batch[T]) decode(file string) {
+	b.recs = make([]Record[T], len(b.lines))
+	for i, data := range b.lines {
+		rec := &b.recs[i]
+		rec.Pos = Pos{File: file, Line: b.pos[i]}
+		if data == nil {
+			rec.Err = fmt.Errorf("record longer than %d bytes", MaxLineBytes)
+			continue
+		}
+		rec.Err = decodeLine(data, &rec.Value)
+	}
+	b.lines, b.buf = nil, nil
+}
+
+// splitLines reads r line by line and hands batches of non-blank lines to
+// send, which returns false when the reader must stop.
+func splitLines[T any](ctx context.Context, r io.Reader, file string, send func(*batch[T]) bool) error {
 	br := bufio.NewReaderSize(r, 256<<10)
 	var long []byte // the start of a line that did not fit in br's buffer
 	tooLong := false
 	line := 0
-	for {
-		if line&1023 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+	b := &batch[T]{done: make(chan struct{})}
+	flush := func() bool {
+		if len(b.lines) == 0 {
+			return true
 		}
+		ok := send(b)
+		b = &batch[T]{done: make(chan struct{})}
+		return ok
+	}
+	for {
 		chunk, err := br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
 			if !tooLong && len(long)+len(chunk) <= MaxLineBytes {
@@ -176,28 +265,29 @@ func Decode[T any](ctx context.Context, r io.Reader, file string, yield func(Rec
 				tooLong = true
 			}
 		}
-		if !tooLong && len(bytes.TrimSpace(data)) == 0 {
-			// A blank line, or the end of the file.
-			long = nil
-			if err == io.EOF {
-				return nil
-			}
-			line++
-			continue
-		}
+		data = bytes.TrimSpace(data)
 		line++
-		rec := Record[T]{Pos: Pos{File: file, Line: line}}
 		if tooLong {
-			rec.Err = fmt.Errorf("record longer than %d bytes", MaxLineBytes)
-		} else {
-			rec.Err = decodeLine(bytes.TrimSpace(data), &rec.Value)
+			b.lines = append(b.lines, nil)
+			b.pos = append(b.pos, line)
+		} else if len(data) > 0 {
+			// Copy: data points into br's buffer, reused by the next read.
+			off := len(b.buf)
+			b.buf = append(b.buf, data...)
+			b.lines = append(b.lines, b.buf[off:len(b.buf):len(b.buf)])
+			b.pos = append(b.pos, line)
 		}
 		long, tooLong = nil, false
-		if yerr := yield(rec); yerr != nil {
-			return yerr
-		}
 		if err == io.EOF {
+			if !flush() {
+				return ctx.Err()
+			}
 			return nil
+		}
+		if len(b.lines) >= batchLines || len(b.buf) >= batchBytes {
+			if !flush() {
+				return ctx.Err()
+			}
 		}
 	}
 }
