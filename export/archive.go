@@ -57,11 +57,10 @@ func createArchive(tmpPath string, modTime time.Time, level int) (*archiveWriter
 	return a, nil
 }
 
-// addFile writes one XML file made of parts as a flat tar entry.
-func (a *archiveWriter) addFile(st FileStat, parts ...[]byte) error {
-	for _, p := range parts {
-		st.Bytes += int64(len(p))
-	}
+// addFile writes one XML file, head + size bytes of body + tail, as a flat
+// tar entry.
+func (a *archiveWriter) addFile(st FileStat, head []byte, body io.Reader, size int64, tail []byte) error {
+	st.Bytes = int64(len(head)) + size + int64(len(tail))
 	hdr := &tar.Header{
 		Typeflag: tar.TypeReg,
 		Name:     st.Name,
@@ -73,10 +72,14 @@ func (a *archiveWriter) addFile(st FileStat, parts ...[]byte) error {
 	if err := a.tw.WriteHeader(hdr); err != nil {
 		return fmt.Errorf("archive %s: %w", st.Name, err)
 	}
-	for _, p := range parts {
-		if _, err := a.tw.Write(p); err != nil {
-			return fmt.Errorf("archive %s: %w", st.Name, err)
-		}
+	if _, err := a.tw.Write(head); err != nil {
+		return fmt.Errorf("archive %s: %w", st.Name, err)
+	}
+	if n, err := io.Copy(a.tw, body); err != nil || n != size {
+		return fmt.Errorf("archive %s: copied %d of %d bytes: %v", st.Name, n, size, err)
+	}
+	if _, err := a.tw.Write(tail); err != nil {
+		return fmt.Errorf("archive %s: %w", st.Name, err)
 	}
 	a.files = append(a.files, st)
 	a.xmlSize += st.Bytes

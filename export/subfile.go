@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/entgar/entgar/gar"
@@ -18,7 +19,12 @@ import (
 // nodes for several sections at once. Nodes for the section being written
 // go straight into the current sub-file; nodes for later sections are
 // spilled to a temporary file and replayed when their section's turn comes.
-// Memory holds at most one sub-file of MaxNodes nodes.
+//
+// The sub-file being filled is staged in an unlinked temporary file too: a
+// tar entry's size must be known before its content, and holding several
+// sub-files of 10,000 nodes in memory (one per file type and degree being
+// written) would cost tens of megabytes; the page cache carries them
+// instead, and memory stays flat.
 type fileWriter struct {
 	arch     *archiveWriter
 	ident    string
@@ -34,7 +40,8 @@ type fileWriter struct {
 	spills []*spill
 
 	head, tail []byte // root start and end tags
-	buf        []byte // nodes of the sub-file being filled
+	stage      *spill // nodes of the sub-file being filled
+	size       int64  // bytes in stage
 	nodes      int
 	count      map[string]int // nodes per element in the current sub-file
 	index      int            // index of the sub-file being filled
@@ -123,12 +130,19 @@ func (f *fileWriter) finish() error {
 			return err
 		}
 	}
-	f.buf = nil // the file type is complete: give its buffer back
+	if f.stage != nil {
+		f.stage.remove() // the file type is complete
+		f.stage = nil
+	}
 	return nil
 }
 
 // discard removes spill files after a failure.
 func (f *fileWriter) discard() {
+	if f.stage != nil {
+		f.stage.remove()
+		f.stage = nil
+	}
 	for i, s := range f.spills {
 		if s != nil {
 			s.remove()
@@ -143,7 +157,17 @@ func (f *fileWriter) emit(sec int, n []byte) error {
 			return err
 		}
 	}
-	f.buf = append(f.buf, n...)
+	if f.stage == nil {
+		s, err := newSpill(f.tmpDir)
+		if err != nil {
+			return err
+		}
+		f.stage = s
+	}
+	if _, err := f.stage.w.Write(n); err != nil {
+		return fmt.Errorf("stage %s %s: %w", f.degree, f.typ, err)
+	}
+	f.size += int64(len(n))
 	f.nodes++
 	f.count[f.sections[sec]]++
 	f.total[f.sections[sec]]++
@@ -159,11 +183,23 @@ func (f *fileWriter) flush() error {
 		Nodes: f.nodes,
 		Count: f.count,
 	}
-	if err := f.arch.addFile(st, f.head, f.buf, f.tail); err != nil {
+	var body io.Reader = strings.NewReader("")
+	if f.stage != nil {
+		if err := f.stage.rewind(); err != nil {
+			return err
+		}
+		body = io.LimitReader(f.stage.f, f.size)
+	}
+	if err := f.arch.addFile(st, f.head, body, f.size, f.tail); err != nil {
 		return err
 	}
+	if f.stage != nil {
+		if err := f.stage.reset(); err != nil {
+			return err
+		}
+	}
 	f.index++
-	f.buf = f.buf[:0]
+	f.size = 0
 	f.nodes = 0
 	f.count = map[string]int{}
 	return nil
@@ -201,11 +237,8 @@ func (s *spill) write(n []byte) error {
 }
 
 func (s *spill) replay(fn func([]byte) error) error {
-	if err := s.w.Flush(); err != nil {
-		return fmt.Errorf("spill %s: %w", s.f.Name(), err)
-	}
-	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("spill %s: %w", s.f.Name(), err)
+	if err := s.rewind(); err != nil {
+		return err
 	}
 	r := bufio.NewReaderSize(s.f, 256<<10)
 	var buf []byte
@@ -229,3 +262,27 @@ func (s *spill) replay(fn func([]byte) error) error {
 }
 
 func (s *spill) remove() { s.f.Close() }
+
+// rewind flushes what was written and goes back to the start for reading.
+func (s *spill) rewind() error {
+	if err := s.w.Flush(); err != nil {
+		return fmt.Errorf("spill %s: %w", s.f.Name(), err)
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("spill %s: %w", s.f.Name(), err)
+	}
+	return nil
+}
+
+// reset empties the file for the next sub-file.
+func (s *spill) reset() error {
+	if err := s.f.Truncate(0); err != nil {
+		return fmt.Errorf("spill %s: %w", s.f.Name(), err)
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("spill %s: %w", s.f.Name(), err)
+	}
+	s.w.Reset(s.f)
+	s.n = 0
+	return nil
+}
