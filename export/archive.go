@@ -28,6 +28,7 @@ type archiveWriter struct {
 	sink    *hashWriter
 	files   []FileStat
 	xmlSize int64
+	copyBuf []byte
 }
 
 // FileStat describes one XML file written into an archive.
@@ -75,7 +76,10 @@ func (a *archiveWriter) addFile(st FileStat, head []byte, body io.Reader, size i
 	if _, err := a.tw.Write(head); err != nil {
 		return fmt.Errorf("archive %s: %w", st.Name, err)
 	}
-	if n, err := io.Copy(a.tw, body); err != nil || n != size {
+	if a.copyBuf == nil {
+		a.copyBuf = make([]byte, 1<<20) // few large reads of the staged file
+	}
+	if n, err := io.CopyBuffer(a.tw, struct{ io.Reader }{body}, a.copyBuf); err != nil || n != size {
 		return fmt.Errorf("archive %s: copied %d of %d bytes: %v", st.Name, n, size, err)
 	}
 	if _, err := a.tw.Write(tail); err != nil {

@@ -9,11 +9,11 @@ import (
 	"github.com/entgar/entgar/gar"
 )
 
-// BenchmarkExport exports 20,000 generated pupils of both degrees. `make
+// BenchmarkExport exports 100,000 generated pupils of both degrees. `make
 // bench` runs the full-size comparison with a compression-only baseline.
 func BenchmarkExport(b *testing.B) {
 	dir := b.TempDir()
-	if _, err := synth.Generate(context.Background(), dir, synth.Options{Pupils: 20000, Degrees: gar.Degrees, Seed: 1}); err != nil {
+	if _, err := synth.Generate(context.Background(), dir, synth.Options{Pupils: 100000, Degrees: gar.Degrees, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
 	src, err := source.OpenDir(dir)
