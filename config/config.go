@@ -140,9 +140,11 @@ type ExportConfig struct {
 	// Keep is the number of exported archives of each degree kept in Out;
 	// older ones are removed. Key export.keep, default 3; at least 1.
 	Keep int `yaml:"keep"`
-	// TempDir is the directory where archives are built before being moved
-	// into Out. Key export.temp_dir, default "" (a temporary directory inside
-	// Out, so that the final move is a rename on the same file system).
+	// TempDir is the directory of the export's scratch files: nodes waiting
+	// for their section and the sub-file being filled, unlinked as soon as
+	// they are created. Archives themselves are always built inside Out
+	// under hidden .partial names, so that the final move is a rename on the
+	// same file system. Key export.temp_dir, default "" (Out).
 	TempDir string `yaml:"temp_dir"`
 }
 
