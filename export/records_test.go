@@ -33,6 +33,8 @@ func TestBadRecords(t *testing.T) {
 		source.Establishment{UAI: "0750003C", Name: "no degree", GAREnabled: true},
 		source.Establishment{UAI: "0750001a", Degree: gar.D2, Name: "duplicate", GAREnabled: true},
 	)
+	f.mefs = append(f.mefs, source.MEF{UAI: "0751001C", Code: "x", Label: "x"})
+	f.subjects = append(f.subjects, source.Subject{UAI: "0750001A", Code: "030201", Label: "again"})
 	good := pupil(1, "0750001A")
 	good.Schools[0].MEFs = []string{"10010012110", "UNKNOWNMEF"}
 	good.Schools[0].Groups = []string{"6a", "NOGROUP"}
@@ -61,6 +63,8 @@ func TestBadRecords(t *testing.T) {
 
 	wantProblem(t, sum, source.FileEstablishments, 3, true, `field "degree": missing`)
 	wantProblem(t, sum, source.FileEstablishments, 4, true, "duplicate establishment, first defined at line 1")
+	wantProblem(t, sum, source.FileMEFs, 2, true, "MEF in first-degree school 0751001C: MEFs are second-degree only")
+	wantProblem(t, sum, source.FileSubjects, 2, true, "duplicate subject 030201 in 0750001A, first defined at line 1")
 	wantProblem(t, sum, source.FilePupils, 1, false, "MEF UNKNOWNMEF is not defined for 0750001A")
 	wantProblem(t, sum, source.FilePupils, 1, false, "group NOGROUP is not defined")
 	wantProblem(t, sum, source.FilePupils, 2, true, `field "last_name": longer than 500 characters (501)`)

@@ -125,8 +125,49 @@ func (r *run) lookup(field, v string) (string, *etab, error) {
 	return uai, e, nil
 }
 
+// entry2D is what MEF and subject records share: a code and its label,
+// defined for one second-degree establishment.
+type entry2D struct{ uai, code, label string }
+
+// checkEntry2D checks the parts MEF and subject records share and
+// registers the (UAI, code) key in set. more checks the record's other
+// fields. ok is false when the record is not exported: filtered out, or
+// rejected and already reported.
+func (r *run) checkEntry2D(c *RecordCount, pos source.Pos, uaiIn, codeIn, labelIn, kind string, set map[uaiCode]int, more func() error) (en entry2D, ok bool, err error) {
+	uai, e, err := r.lookup("uai", uaiIn)
+	if err != nil {
+		return en, false, r.reject(c, pos, codeIn, err)
+	}
+	cd, err := code("code", codeIn, gar.MaxCode, true)
+	if err != nil {
+		return en, false, r.reject(c, pos, codeIn, err)
+	}
+	label, err := text("label", labelIn, gar.MaxLabel, true)
+	if err == nil && more != nil {
+		err = more()
+	}
+	if err != nil {
+		return en, false, r.reject(c, pos, cd, err)
+	}
+	if e == nil {
+		c.Filtered++
+		return en, false, nil
+	}
+	if e.degree != gar.D2 {
+		return en, false, r.reject(c, pos, cd, fmt.Errorf("%s in first-degree school %s: %ss are second-degree only", kind, uai, kind))
+	}
+	k := uaiCode{uai, cd}
+	if line, dup := set[k]; dup {
+		return en, false, r.reject(c, pos, cd, fmt.Errorf("duplicate %s %s in %s, first defined at line %d", kind, cd, uai, line))
+	}
+	set[k] = pos.Line
+	c.Exported++
+	return entry2D{uai, cd, label}, true, nil
+}
+
 // mefs reads mefs.jsonl into the set of MEF codes per establishment and
-// writes GARMEF.
+// writes GARMEF. The first degree has no MEF: it uses MEFSTAT4 codes on
+// persons.
 func (r *run) mefs(ctx context.Context) error {
 	c := r.counter(source.FileMEFs)
 	err := r.src.MEFs(ctx, func(rec source.Record[source.MEF]) error {
@@ -135,45 +176,23 @@ func (r *run) mefs(ctx context.Context) error {
 			return r.reject(c, rec.Pos, "", rec.Err)
 		}
 		m := rec.Value
-		uai, e, err := r.lookup("uai", m.UAI)
-		if err != nil {
-			return r.reject(c, rec.Pos, m.Code, err)
+		var attach, stat11 string
+		en, ok, err := r.checkEntry2D(c, rec.Pos, m.UAI, m.Code, m.Label, "MEF", r.mefSet, func() (err error) {
+			if attach, err = code("attachment", m.Attachment, gar.MaxCode, false); err != nil {
+				return err
+			}
+			stat11, err = text("mefstat11", m.MEFSTAT11, gar.MaxMEFSTAT11, false)
+			return err
+		})
+		if !ok {
+			return err
 		}
-		mef, err := code("code", m.Code, gar.MaxCode, true)
-		if err != nil {
-			return r.reject(c, rec.Pos, m.Code, err)
-		}
-		label, err := text("label", m.Label, gar.MaxLabel, true)
-		if err != nil {
-			return r.reject(c, rec.Pos, mef, err)
-		}
-		attach, err := code("attachment", m.Attachment, gar.MaxCode, false)
-		if err != nil {
-			return r.reject(c, rec.Pos, mef, err)
-		}
-		stat11, err := text("mefstat11", m.MEFSTAT11, gar.MaxMEFSTAT11, false)
-		if err != nil {
-			return r.reject(c, rec.Pos, mef, err)
-		}
-		if e == nil {
-			c.Filtered++
-			return nil
-		}
-		if e.degree != gar.D2 {
-			return r.reject(c, rec.Pos, mef, fmt.Errorf("MEF in first-degree school %s: the first degree uses MEFSTAT4 codes on persons", uai))
-		}
-		k := uaiCode{uai, mef}
-		if line, dup := r.mefSet[k]; dup {
-			return r.reject(c, rec.Pos, mef, fmt.Errorf("duplicate MEF %s in %s, first defined at line %d", mef, uai, line))
-		}
-		r.mefSet[k] = rec.Pos.Line
-		c.Exported++
 		n := &r.node
 		n.reset()
 		n.open(1, "GARMEF")
-		n.field(2, "GARStructureUAI", uai)
-		n.field(2, "GARMEFCode", mef)
-		n.field(2, "GARMEFLibelle", label)
+		n.field(2, "GARStructureUAI", en.uai)
+		n.field(2, "GARMEFCode", en.code)
+		n.field(2, "GARMEFLibelle", en.label)
 		n.optional(2, "GARMEFRattach", attach)
 		n.optional(2, "GARMEFSTAT11", stat11)
 		n.close(1, "GARMEF")
@@ -185,7 +204,8 @@ func (r *run) mefs(ctx context.Context) error {
 	return r.closeSection2D(gar.FileEtab, "GARMEF")
 }
 
-// subjects reads subjects.jsonl and writes GARMatiere.
+// subjects reads subjects.jsonl and writes GARMatiere, then completes the
+// Etab files.
 func (r *run) subjects(ctx context.Context) error {
 	c := r.counter(source.FileSubjects)
 	err := r.src.Subjects(ctx, func(rec source.Record[source.Subject]) error {
@@ -194,37 +214,16 @@ func (r *run) subjects(ctx context.Context) error {
 			return r.reject(c, rec.Pos, "", rec.Err)
 		}
 		s := rec.Value
-		uai, e, err := r.lookup("uai", s.UAI)
-		if err != nil {
-			return r.reject(c, rec.Pos, s.Code, err)
+		en, ok, err := r.checkEntry2D(c, rec.Pos, s.UAI, s.Code, s.Label, "subject", r.subjectSet, nil)
+		if !ok {
+			return err
 		}
-		subj, err := code("code", s.Code, gar.MaxCode, true)
-		if err != nil {
-			return r.reject(c, rec.Pos, s.Code, err)
-		}
-		label, err := text("label", s.Label, gar.MaxLabel, true)
-		if err != nil {
-			return r.reject(c, rec.Pos, subj, err)
-		}
-		if e == nil {
-			c.Filtered++
-			return nil
-		}
-		if e.degree != gar.D2 {
-			return r.reject(c, rec.Pos, subj, fmt.Errorf("subject in first-degree school %s: subjects are second-degree only", uai))
-		}
-		k := uaiCode{uai, subj}
-		if line, dup := r.subjectSet[k]; dup {
-			return r.reject(c, rec.Pos, subj, fmt.Errorf("duplicate subject %s in %s, first defined at line %d", subj, uai, line))
-		}
-		r.subjectSet[k] = rec.Pos.Line
-		c.Exported++
 		n := &r.node
 		n.reset()
 		n.open(1, "GARMatiere")
-		n.field(2, "GARStructureUAI", uai)
-		n.field(2, "GARMatiereCode", subj)
-		n.field(2, "GARMatiereLibelle", label)
+		n.field(2, "GARStructureUAI", en.uai)
+		n.field(2, "GARMatiereCode", en.code)
+		n.field(2, "GARMatiereLibelle", en.label)
 		n.close(1, "GARMatiere")
 		return r.outs[gar.D2].add(gar.FileEtab, "GARMatiere", n.b)
 	})
