@@ -183,6 +183,15 @@ func Run(ctx context.Context, src source.Source, opts Options) (*Summary, error)
 
 	if err := r.passes(ctx); err != nil {
 		r.abort()
+		var bad *BadRecordError
+		if errors.As(err, &bad) && rf.Close() == nil {
+			// The run wrote no archive, but the operator needs every
+			// problem it found to fix the source.
+			path := filepath.Join(opts.Out, r.rejectsName())
+			if os.Rename(rejectsTmp, path) == nil {
+				bad.RejectsFile = path
+			}
+		}
 		return nil, err
 	}
 	sum, err := r.finish(rf, rejectsTmp)
@@ -299,9 +308,13 @@ func (r *run) finish(rf *os.File, rejectsTmp string) (*Summary, error) {
 	return sum, nil
 }
 
+// rejectsName is the name of the run's rejects file. It shares no prefix
+// with GAR's names, so that nothing takes it for part of an export.
 func (r *run) rejectsName() string {
-	return r.opts.Ident + "_GAR-ENT_Complet_" + r.stamp.Format(gar.TimestampLayout) + "_rejects.jsonl"
+	return rejectsPrefix + r.opts.Ident + "_" + r.stamp.Format(gar.TimestampLayout) + ".jsonl"
 }
+
+const rejectsPrefix = "rejects_"
 
 // abort removes everything this run wrote.
 func (r *run) abort() {
@@ -439,5 +452,6 @@ func partialName(final string) string {
 
 // isPartial reports whether name is one of our temporary files.
 func isPartial(name string) bool {
-	return strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".partial") && strings.Contains(name, "_GAR-ENT_Complet_")
+	return strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".partial") &&
+		(strings.Contains(name, "_GAR-ENT_Complet_") || strings.HasPrefix(name, "."+rejectsPrefix))
 }

@@ -122,7 +122,8 @@ func (r *run) prune() {
 	}
 	for _, e := range ents {
 		name := e.Name()
-		if strings.HasPrefix(name, r.opts.Ident+"_GAR-ENT_Complet_") && strings.HasSuffix(name, "_rejects.jsonl") && !kept[stampOf(name)] {
+		prefix := rejectsPrefix + r.opts.Ident + "_"
+		if stamp, ok := strings.CutPrefix(name, prefix); ok && strings.HasSuffix(name, ".jsonl") && !kept[strings.TrimSuffix(stamp, ".jsonl")] {
 			os.Remove(filepath.Join(r.opts.Out, name))
 		}
 	}

@@ -38,13 +38,19 @@ func (p Problem) String() string {
 type BadRecordError struct {
 	First   Problem
 	Message string
+	// RejectsFile lists every problem found before the run stopped.
+	RejectsFile string
 }
 
 func (e *BadRecordError) Error() string {
-	if e.Message != "" {
-		return e.Message
+	msg := e.Message
+	if msg == "" {
+		msg = "bad record: " + e.First.String()
 	}
-	return "bad record: " + e.First.String()
+	if e.RejectsFile != "" {
+		msg += " (all problems found: " + e.RejectsFile + ")"
+	}
+	return msg
 }
 
 // problems collects what was left out. It keeps the first few in memory for

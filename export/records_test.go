@@ -114,6 +114,9 @@ func TestFailPolicyStopsAtFirstBadRecord(t *testing.T) {
 	if !errors.As(err, &bre) || !strings.Contains(err.Error(), `pupils.jsonl:2: record rejected "E0000002": field "last_name": missing`) {
 		t.Fatalf("error %v", err)
 	}
+	if data, err := os.ReadFile(bre.RejectsFile); err != nil || !strings.Contains(string(data), `"line":2`) || !strings.Contains(bre.Error(), bre.RejectsFile) {
+		t.Errorf("rejects file of the failed run: %v %q", err, data)
+	}
 	assertNothingLeft(t, o.Out)
 }
 
@@ -133,6 +136,9 @@ func TestRejectedShareFailsRun(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "20.0% of person records were rejected (2 of 10 pupils") {
 		t.Fatalf("error %v", err)
 	}
+	if !strings.Contains(err.Error(), "all problems found: "+filepath.Join(o.Out, "rejects_ZZ_20261123_020000.jsonl")) {
+		t.Errorf("error does not name the rejects file: %v", err)
+	}
 	assertNothingLeft(t, o.Out)
 	o.MaxRejectedShare = 0.2
 	if _, err := Run(context.Background(), src, o); err != nil {
@@ -146,7 +152,7 @@ func assertNothingLeft(t *testing.T, out string) {
 	t.Helper()
 	ents, _ := os.ReadDir(out)
 	for _, e := range ents {
-		if e.Name() != lockName {
+		if e.Name() != lockName && !strings.HasPrefix(e.Name(), rejectsPrefix) {
 			t.Errorf("failed run left %s", e.Name())
 		}
 	}

@@ -46,6 +46,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	degree := fs.String("degree", "", "export only this degree, 1D or 2D (overrides export.degrees)")
 	asJSON := fs.Bool("json", false, "print the summary as JSON on standard output")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return &exitError{exitUsage, err}
 	}
 	if fs.NArg() > 0 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,6 +22,9 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	degree := fs.String("degree", "both", "1D, 2D or both")
 	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same files")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return &exitError{exitUsage, err}
 	}
 	if *out == "" || fs.NArg() > 0 {

@@ -33,6 +33,7 @@ func TestExitCodes(t *testing.T) {
 		err  string
 	}{
 		{"no command", nil, exitUsage, "Usage"},
+		{"help", []string{"export", "-h"}, exitOK, "-source"},
 		{"unknown command", []string{"exprot"}, exitUsage, `unknown command "exprot"`},
 		{"no ident", []string{"export", "--source", data, "--out", filepath.Join(dir, "o1")}, exitUsage, "no idENT"},
 		{"bad degree", []string{"export", "--ident", "ZZ", "--degree", "3D"}, exitUsage, "unknown degree"},
