@@ -307,6 +307,12 @@ func decodeLine(data []byte, v any) error {
 	if data[0] != '{' {
 		return fmt.Errorf("not a JSON object")
 	}
+	return decodeRecord(data, v)
+}
+
+// decodeJSON decodes data into v with encoding/json. decodeRecord does the
+// same for the record types of this package, faster.
+func decodeJSON(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
