@@ -368,10 +368,10 @@ func (r *run) closeSection2D(t gar.FileType, elem string) error {
 	return nil
 }
 
-func (r *run) idSet(file string, scan func(context.Context, func(string, int)) error) *idSet {
+func (r *run) idSet(ctx context.Context, file string, scan func(context.Context, func(string, int)) error) *idSet {
 	return &idSet{
 		rescan: func(before int, add func(string, int)) error {
-			return scan(context.Background(), func(id string, line int) {
+			return scan(ctx, func(id string, line int) {
 				if line < before {
 					add(id, line)
 				}

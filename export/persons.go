@@ -198,7 +198,7 @@ func (l *linkChecker) resolve(uaiField, v string, seen []*school, all *[]gar.Deg
 // GARPersonGroupe.
 func (r *run) pupils(ctx context.Context) error {
 	c := r.counter(source.FilePupils)
-	ids := r.idSet(source.FilePupils, func(ctx context.Context, yield func(string, int)) error {
+	ids := r.idSet(ctx, source.FilePupils, func(ctx context.Context, yield func(string, int)) error {
 		return r.src.Pupils(ctx, func(rec source.Record[source.Pupil]) error {
 			if rec.Err == nil {
 				yield(rec.Value.ID, rec.Pos.Line)

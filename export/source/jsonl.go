@@ -186,7 +186,9 @@ func Decode[T any](ctx context.Context, r io.Reader, file string, yield func(Rec
 		select {
 		case <-b.done:
 		case <-ctx.Done():
-			return ctx.Err()
+		}
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 		for _, rec := range b.recs {
 			if err := yield(rec); err != nil {
