@@ -413,9 +413,6 @@ func TestDecodeLineErrors(t *testing.T) {
 }
 
 func TestDecodeRecordAllocs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("counts allocations")
-	}
 	line := exampleLines(t, kindNamed(t, "pupil"))[0]
 	allocs := testing.AllocsPerRun(100, func() {
 		var p Pupil
