@@ -140,7 +140,7 @@ func Run(ctx context.Context, src source.Source, opts Options) (*Summary, error)
 		r.log = slog.New(slog.DiscardHandler)
 	}
 	for _, f := range source.Files {
-		r.counters(f)
+		r.counter(f)
 	}
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
@@ -237,10 +237,17 @@ func (r *run) passes(ctx context.Context) error {
 	}
 	if share := r.rejectedPersonShare(); share > r.opts.MaxRejectedShare {
 		pu, st := r.counts[source.FilePupils], r.counts[source.FileStaff]
+		first := r.probs.first[0]
+		for _, p := range r.probs.first {
+			if p.Rejected && (p.File == source.FilePupils || p.File == source.FileStaff) {
+				first = p
+				break
+			}
+		}
 		return &BadRecordError{
-			First: r.probs.first[0],
-			Message: fmt.Sprintf("%.1f%% of person records were rejected (%d of %d pupils, %d of %d staff), more than export.max_rejected_share (%.1f%%): no archive written; first problem: %s",
-				100*share, pu.Rejected, pu.Read, st.Rejected, st.Read, 100*r.opts.MaxRejectedShare, r.probs.first[0]),
+			First: first,
+			Message: fmt.Sprintf("%.1f%% of person records were rejected (%d of %d pupils, %d of %d staff), more than export.max_rejected_share (%.1f%%): no archive written; first rejected person: %s",
+				100*share, pu.Rejected, pu.Read, st.Rejected, st.Read, 100*r.opts.MaxRejectedShare, first),
 		}
 	}
 	for _, d := range r.opts.Degrees {
@@ -326,7 +333,7 @@ func (r *run) abort() {
 	}
 }
 
-func (r *run) counters(file string) *RecordCount {
+func (r *run) counter(file string) *RecordCount {
 	c := r.counts[file]
 	if c == nil {
 		c = &RecordCount{}
@@ -334,8 +341,6 @@ func (r *run) counters(file string) *RecordCount {
 	}
 	return c
 }
-
-func (r *run) counter(file string) *RecordCount { return r.counters(file) }
 
 // reject reports a whole record as left out.
 func (r *run) reject(c *RecordCount, pos source.Pos, id string, err error) error {
