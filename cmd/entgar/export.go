@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -90,6 +92,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return &exitError{exitUsage, err}
 	}
+	tuneGC(log)
 	log.Info("export started", "source", cfg.Source.Path, "out", opts.Out, "ident", opts.Ident, "degrees", cfg.Export.Degrees)
 	sum, err := export.Run(ctx, dir, opts)
 	if err != nil {
@@ -186,4 +189,21 @@ func bytesize(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// tuneGC sets the garbage collector for the export unless the operator set
+// GOGC or GOMEMLIMIT. The export's live heap is small and does not grow
+// with the number of users (spills and sub-files are on disk), so the
+// collector can run half as often (GOGC=200) while a soft limit of 80 MiB
+// keeps the heap, and so the RSS, bounded. Measured on 1M pupils: 9.1 s at
+// 72 MB with Go's defaults, 8.1 s at 81 MB with these (docs/performance.md).
+// A run whose live heap passes the limit (a huge unsorted source) is slowed
+// down by the collector, not stopped.
+func tuneGC(log *slog.Logger) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetGCPercent(200)
+	debug.SetMemoryLimit(80 << 20)
+	log.Debug("garbage collector tuned for the export", "gogc", 200, "memory_limit", "80MiB")
 }
