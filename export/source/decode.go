@@ -93,7 +93,7 @@ func (d *decoder) finish() error {
 	case d.saved != nil:
 		return d.saved
 	}
-	if c := d.peek(); d.pos < len(d.data) && c != ']' && c != '}' {
+	if d.peek(); d.pos < len(d.data) {
 		return fmt.Errorf("more than one JSON value on the line")
 	}
 	return nil

@@ -284,12 +284,13 @@ var edgeCases = []struct {
 	{"pupil", "{\"id\":\u00a0\"a\"}", "invalid JSON"},
 	{"pupil", ` {"id":"a"}`, ""},
 
-	// After the object: nothing, or what json.Decoder.More does not count
-	// as another value.
+	// After the object: only JSON white space; a stray ']' or '}' too is a
+	// malformed line.
 	{"pupil", `{"id":"a"} ` + "\t\r\n", ""},
-	{"pupil", `{"id":"a"}}`, ""},
-	{"pupil", `{"id":"a"}]x`, ""},
-	{"pupil", `{"id":"a"} ]`, ""},
+	{"pupil", `{"id":"a"}}`, "more than one JSON value"},
+	{"pupil", `{"id":"a"}]x`, "more than one JSON value"},
+	{"pupil", `{"id":"a"}   `, ""},
+	{"pupil", `{"id":"a"} ]`, "more than one JSON value"},
 	{"pupil", `{"id":"a"} x`, "more than one JSON value on the line"},
 	{"pupil", `{"id":"a"}{"id":"b"}`, "more than one JSON value on the line"},
 	{"pupil", `{"id":"a"},`, "more than one JSON value on the line"},

@@ -320,7 +320,9 @@ func decodeJSON(data []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return describeJSONError(err)
 	}
-	if dec.More() {
+	// Anything but white space after the object, a stray ']' or '}'
+	// included (Decoder.More does not count those), is a malformed line.
+	if len(bytes.Trim(data[dec.InputOffset():], " \t\r\n")) > 0 {
 		return fmt.Errorf("more than one JSON value on the line")
 	}
 	return nil
