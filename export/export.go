@@ -373,14 +373,25 @@ func (r *run) closeSection2D(t gar.FileType, elem string) error {
 	return nil
 }
 
-func (r *run) idSet(ctx context.Context, file string, scan func(context.Context, func(string, int)) error) *idSet {
+// errScanDone ends a rescan once it has passed the line it was asked about.
+var errScanDone = errors.New("scan done")
+
+// idSet returns the duplicate detector of one persons file. scan reads the
+// file's ids again, stopping when yield returns false.
+func (r *run) idSet(ctx context.Context, file string, scan func(context.Context, func(string, int) bool) error) *idSet {
 	return &idSet{
 		rescan: func(before int, add func(string, int)) error {
-			return scan(ctx, func(id string, line int) {
-				if line < before {
-					add(id, line)
+			err := scan(ctx, func(id string, line int) bool {
+				if line >= before {
+					return false
 				}
+				add(id, line)
+				return true
 			})
+			if err == errScanDone {
+				return nil
+			}
+			return err
 		},
 		unsorted: func(line int) {
 			r.log.Warn("source file is not sorted by id: duplicate detection now keeps every id in memory; sort the file to keep memory constant",
@@ -422,6 +433,9 @@ func (o *Options) check() error {
 		}
 	}
 	o.Degrees = slices.Compact(slices.Sorted(slices.Values(o.Degrees)))
+	if o.MaxRejectedShare < 0 || o.MaxRejectedShare > 1 {
+		errs = append(errs, fmt.Errorf("export.max_rejected_share: must be between 0 and 1, got %g", o.MaxRejectedShare))
+	}
 	if o.MaxNodes < 1 {
 		errs = append(errs, fmt.Errorf("export.max_nodes: must be at least 1, got %d", o.MaxNodes))
 	}

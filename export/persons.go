@@ -198,10 +198,10 @@ func (l *linkChecker) resolve(uaiField, v string, seen []*school, all *[]gar.Deg
 // GARPersonGroupe.
 func (r *run) pupils(ctx context.Context) error {
 	c := r.counter(source.FilePupils)
-	ids := r.idSet(ctx, source.FilePupils, func(ctx context.Context, yield func(string, int)) error {
+	ids := r.idSet(ctx, source.FilePupils, func(ctx context.Context, yield func(string, int) bool) error {
 		return r.src.Pupils(ctx, func(rec source.Record[source.Pupil]) error {
-			if rec.Err == nil {
-				yield(rec.Value.ID, rec.Pos.Line)
+			if rec.Err == nil && !yield(rec.Value.ID, rec.Pos.Line) {
+				return errScanDone
 			}
 			return nil
 		})

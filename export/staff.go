@@ -12,10 +12,10 @@ import (
 // the staff's memberships and teaching links in the Groupe files.
 func (r *run) staff(ctx context.Context) error {
 	c := r.counter(source.FileStaff)
-	ids := r.idSet(ctx, source.FileStaff, func(ctx context.Context, yield func(string, int)) error {
+	ids := r.idSet(ctx, source.FileStaff, func(ctx context.Context, yield func(string, int) bool) error {
 		return r.src.Staff(ctx, func(rec source.Record[source.Staff]) error {
-			if rec.Err == nil {
-				yield(rec.Value.ID, rec.Pos.Line)
+			if rec.Err == nil && !yield(rec.Value.ID, rec.Pos.Line) {
+				return errScanDone
 			}
 			return nil
 		})

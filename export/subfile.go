@@ -165,7 +165,7 @@ func (f *fileWriter) emit(sec int, n []byte) error {
 		f.stage = s
 	}
 	if _, err := f.stage.w.Write(n); err != nil {
-		return fmt.Errorf("stage %s %s: %w", f.degree, f.typ, err)
+		return fmt.Errorf("%s %s: scratch file (export.temp_dir): %w", f.degree, f.typ, err)
 	}
 	f.size += int64(len(n))
 	f.nodes++
@@ -215,7 +215,7 @@ type spill struct {
 func newSpill(dir string) (*spill, error) {
 	f, err := os.CreateTemp(dir, ".entgar-spill-*")
 	if err != nil {
-		return nil, fmt.Errorf("spill: %w", err)
+		return nil, fmt.Errorf("scratch file in export.temp_dir: %w", err)
 	}
 	// Unlinked at once: the open file keeps the data, and a killed run
 	// leaves nothing behind.
@@ -227,10 +227,10 @@ func (s *spill) write(n []byte) error {
 	var hdr [binary.MaxVarintLen64]byte
 	k := binary.PutUvarint(hdr[:], uint64(len(n)))
 	if _, err := s.w.Write(hdr[:k]); err != nil {
-		return fmt.Errorf("spill %s: %w", s.f.Name(), err)
+		return fmt.Errorf("scratch file %s (export.temp_dir): %w", s.f.Name(), err)
 	}
 	if _, err := s.w.Write(n); err != nil {
-		return fmt.Errorf("spill %s: %w", s.f.Name(), err)
+		return fmt.Errorf("scratch file %s (export.temp_dir): %w", s.f.Name(), err)
 	}
 	s.n++
 	return nil
@@ -245,14 +245,14 @@ func (s *spill) replay(fn func([]byte) error) error {
 	for i := 0; i < s.n; i++ {
 		size, err := binary.ReadUvarint(r)
 		if err != nil {
-			return fmt.Errorf("spill %s: node %d: %w", s.f.Name(), i, err)
+			return fmt.Errorf("scratch file %s (export.temp_dir): node %d: %w", s.f.Name(), i, err)
 		}
 		if uint64(cap(buf)) < size {
 			buf = make([]byte, size)
 		}
 		buf = buf[:size]
 		if _, err := io.ReadFull(r, buf); err != nil {
-			return fmt.Errorf("spill %s: node %d: %w", s.f.Name(), i, err)
+			return fmt.Errorf("scratch file %s (export.temp_dir): node %d: %w", s.f.Name(), i, err)
 		}
 		if err := fn(buf); err != nil {
 			return err
@@ -266,10 +266,10 @@ func (s *spill) remove() { s.f.Close() }
 // rewind flushes what was written and goes back to the start for reading.
 func (s *spill) rewind() error {
 	if err := s.w.Flush(); err != nil {
-		return fmt.Errorf("spill %s: %w", s.f.Name(), err)
+		return fmt.Errorf("scratch file %s (export.temp_dir): %w", s.f.Name(), err)
 	}
 	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("spill %s: %w", s.f.Name(), err)
+		return fmt.Errorf("scratch file %s (export.temp_dir): %w", s.f.Name(), err)
 	}
 	return nil
 }
@@ -277,10 +277,10 @@ func (s *spill) rewind() error {
 // reset empties the file for the next sub-file.
 func (s *spill) reset() error {
 	if err := s.f.Truncate(0); err != nil {
-		return fmt.Errorf("spill %s: %w", s.f.Name(), err)
+		return fmt.Errorf("scratch file %s (export.temp_dir): %w", s.f.Name(), err)
 	}
 	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("spill %s: %w", s.f.Name(), err)
+		return fmt.Errorf("scratch file %s (export.temp_dir): %w", s.f.Name(), err)
 	}
 	s.w.Reset(s.f)
 	s.n = 0
