@@ -1,0 +1,146 @@
+package garsim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Config is a whole simulator: the SFTP drop with its collecte, and beside
+// it (configured by the médiacentre files of this package) the
+// listeRessources service.
+type Config struct {
+	// Root is the directory holding GAR's folders.
+	Root string
+	// Idents are the idENTs served, each with its folders.
+	Idents []string
+	// Names maps idENTs to the ENT names written in reports.
+	Names map[string]string
+	// SFTP configures the SSH/SFTP server.
+	SFTP SFTPConfig
+	// Collecte configures the collecte.
+	Collecte CollecteConfig
+	// Logger receives the simulator's events; nil discards them.
+	Logger *slog.Logger
+}
+
+// SFTPConfig configures the SFTP side of Run.
+type SFTPConfig struct {
+	// Listen is the address to listen on, host:port (port 0 picks a free
+	// one).
+	Listen string
+	// HostKeyFile is the host key, created when absent (LoadOrCreateHostKey).
+	HostKeyFile string
+	// AuthorizedKeys is the authorized_keys file of the ENTs' keys.
+	AuthorizedKeys string
+	// KnownHostsOut, when set, is a file that Run writes once listening: the
+	// known_hosts line for the actual address and host key, for scripts
+	// that start garsim on a free port.
+	KnownHostsOut string
+}
+
+// CollecteConfig configures the collecte side of Run.
+type CollecteConfig struct {
+	// Interval is the time between passes; GAR polls "several times an
+	// hour".
+	Interval time.Duration
+	// Check analyses archive contents; nil means CheckArchive.
+	Check Checker
+}
+
+// Run serves SFTP and runs the collecte until ctx is done, then shuts both
+// down gracefully and returns nil; it returns an error when either cannot
+// start or fails.
+func Run(ctx context.Context, cfg Config) error {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Collecte.Interval <= 0 {
+		return errors.New("garsim: collecte interval must be positive")
+	}
+	hostKey, err := LoadOrCreateHostKey(cfg.SFTP.HostKeyFile)
+	if err != nil {
+		return fmt.Errorf("garsim: %w", err)
+	}
+	srv, err := NewSFTPServer(SFTPOptions{
+		Root: cfg.Root, Idents: cfg.Idents, HostKey: hostKey,
+		AuthorizedKeys: cfg.SFTP.AuthorizedKeys, Logger: log,
+	})
+	if err != nil {
+		return fmt.Errorf("garsim: %w", err)
+	}
+	defer srv.Close()
+	col, err := NewCollecte(CollecteOptions{
+		Root: cfg.Root, Idents: cfg.Idents, Names: cfg.Names, Check: cfg.Collecte.Check, Logger: log,
+	})
+	if err != nil {
+		return fmt.Errorf("garsim: %w", err)
+	}
+	defer col.Close()
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", cfg.SFTP.Listen)
+	if err != nil {
+		return fmt.Errorf("garsim: listen %s: %w", cfg.SFTP.Listen, err)
+	}
+	addr := ln.Addr().String()
+	if cfg.SFTP.KnownHostsOut != "" {
+		if err := writeFileAtomic(cfg.SFTP.KnownHostsOut, []byte(KnownHostsLine(addr, hostKey.PublicKey())+"\n")); err != nil {
+			ln.Close()
+			return fmt.Errorf("garsim: known hosts: %w", err)
+		}
+	}
+	log.Info("garsim: SFTP listening", "addr", addr, "root", cfg.Root, "idents", cfg.Idents,
+		"collecte_interval", cfg.Collecte.Interval.String())
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	wg.Go(func() {
+		if err := srv.Serve(ctx, ln); err != nil {
+			errc <- err
+			cancel()
+		}
+	})
+	wg.Go(func() {
+		if err := col.Run(ctx, cfg.Collecte.Interval); err != nil {
+			errc <- err
+			cancel()
+		}
+	})
+	wg.Wait()
+	close(errc)
+	var errs []error
+	for err := range errc {
+		errs = append(errs, err)
+	}
+	log.Info("garsim: stopped")
+	return errors.Join(errs...)
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames
+// it, so that a script polling for path never reads it half-written.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}

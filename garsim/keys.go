@@ -1,0 +1,99 @@
+package garsim
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+// LoadOrCreateHostKey reads the SSH host key at path (OpenSSH or PEM
+// format), or, when there is no file there, generates an ed25519 key,
+// writes it (mode 0600) with its public half in path+".pub", and returns it.
+// A persisted key keeps the known_hosts of the ENTs valid across restarts.
+func LoadOrCreateHostKey(path string) (ssh.Signer, error) {
+	data, err := os.ReadFile(path)
+	if err == nil {
+		s, err := ssh.ParsePrivateKey(data)
+		if err != nil {
+			return nil, fmt.Errorf("host key %s: %w", path, err)
+		}
+		return s, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("host key: %w", err)
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("host key: generate: %w", err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "garsim host key")
+	if err != nil {
+		return nil, fmt.Errorf("host key: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("host key: %w", err)
+	}
+	if err := pem.Encode(f, block); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("host key %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("host key %s: %w", path, err)
+	}
+	s, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("host key: %w", err)
+	}
+	if err := os.WriteFile(path+".pub", ssh.MarshalAuthorizedKey(s.PublicKey()), 0o644); err != nil {
+		return nil, fmt.Errorf("host key: %w", err)
+	}
+	return s, nil
+}
+
+// ReadAuthorizedKeys parses an OpenSSH authorized_keys file. Options such as
+// from= or command= are not supported by garsim and make the line an error,
+// rather than being silently ignored.
+func ReadAuthorizedKeys(path string) ([]ssh.PublicKey, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("authorized keys: %w", err)
+	}
+	var keys []ssh.PublicKey
+	for line := 1; len(data) > 0; line++ {
+		var cur []byte
+		cur, data, _ = bytes.Cut(data, []byte("\n"))
+		cur = bytes.TrimSpace(cur)
+		if len(cur) == 0 || cur[0] == '#' {
+			continue
+		}
+		k, _, opts, _, err := ssh.ParseAuthorizedKey(cur)
+		if err != nil {
+			return nil, fmt.Errorf("authorized keys %s:%d: %w", path, line, err)
+		}
+		if len(opts) > 0 {
+			return nil, fmt.Errorf("authorized keys %s:%d: options %q are not supported", path, line, opts)
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("authorized keys %s: no key", path)
+	}
+	return keys, nil
+}
+
+// KnownHostsLine returns the known_hosts line by which a client trusts
+// hostKey at addr (host:port), e.g. "[127.0.0.1]:2222 ssh-ed25519 AAAA...".
+func KnownHostsLine(addr string, hostKey ssh.PublicKey) string {
+	return knownhosts.Line([]string{knownhosts.Normalize(addr)}, hostKey)
+}
