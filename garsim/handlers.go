@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/pkg/sftp"
@@ -223,6 +225,8 @@ func (h *handlers) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		if err != nil {
 			return nil, confine("list", r.Filepath, err)
 		}
+		// Sorted, so that listings are stable for scripts and tests.
+		slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 		infos := make(listerAt, 0, len(entries))
 		for _, e := range entries {
 			if fi, err := e.Info(); err == nil {
