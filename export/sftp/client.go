@@ -70,7 +70,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	log := cfg.Logger
 	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+		log = discard()
 	}
 	signer, err := loadSigner(&cfg)
 	if err != nil {

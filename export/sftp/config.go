@@ -115,3 +115,9 @@ func (c *Config) check() error {
 	}
 	return nil
 }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// Validate reports the first problem of c that Dial would refuse before
+// connecting, without reading any file; a *ConfigError naming the key.
+func (c Config) Validate() error { return c.check() }

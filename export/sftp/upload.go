@@ -43,7 +43,7 @@ type Delivery struct {
 	Archive string `json:"archive"`
 	MD5File string `json:"md5_file"`
 	// Degree is the archive's degree.
-	Degree gar.Degree `json:"-"`
+	Degree gar.Degree `json:"degree"`
 	// Bytes is the archive's size; MD5 its checksum in lower-case hex.
 	Bytes int64  `json:"bytes"`
 	MD5   string `json:"md5"`
