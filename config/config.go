@@ -16,6 +16,8 @@
 // ReadSecret reads a one-line secret such as a passphrase from its file.
 package config
 
+import "time"
+
 // Values accepted by keys that take one of a fixed set of words.
 const (
 	// SourceJSONL is the source.kind of a directory of JSON Lines files in
@@ -197,6 +199,12 @@ type SFTPConfig struct {
 	// KeyFile (read with ReadSecret); empty when the key is not encrypted.
 	// Key sftp.key_passphrase_file, default "".
 	KeyPassphraseFile string `yaml:"key_passphrase_file"`
+	// KeyPassphraseEnv is the name of an environment variable holding the
+	// passphrase of KeyFile, for service managers that inject secrets into
+	// the environment; KeyPassphraseFile wins when both are set. It must
+	// not start with ENTGAR_, since those variables name configuration keys.
+	// Key sftp.key_passphrase_env, default "".
+	KeyPassphraseEnv string `yaml:"key_passphrase_env"`
 	// KnownHosts is the path of an OpenSSH known_hosts file that must hold
 	// the server's host key. Key sftp.known_hosts, default "".
 	KnownHosts string `yaml:"known_hosts"`
@@ -204,6 +212,25 @@ type SFTPConfig struct {
 	// SUCCES/, SUCCES_PARTIEL/, ERREUR/, IGNORE/, ...). Key sftp.root,
 	// default "/".
 	Root string `yaml:"root"`
+	// ConnectTimeout bounds the TCP connection and SSH handshake. Key
+	// sftp.connect_timeout, default 30s; positive.
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
+	// IOTimeout is how long an operation may go without progress (no
+	// answer to a request, no byte of a transfer acknowledged) before the
+	// connection is declared dead. Key sftp.io_timeout, default 2m;
+	// positive.
+	IOTimeout time.Duration `yaml:"io_timeout"`
+	// KeepAlive is the interval of the SSH keepalive requests that detect a
+	// dead connection and keep firewalls from dropping an idle one. Key
+	// sftp.keepalive, default 15s; positive.
+	KeepAlive time.Duration `yaml:"keepalive"`
+	// Retries is how many times a failed network operation is retried
+	// (after reconnecting) before the run fails. Key sftp.retries, default
+	// 5; between 0 and 100.
+	Retries int `yaml:"retries"`
+	// RetryBackoff is the wait before the first retry; it doubles at each
+	// retry, up to one minute. Key sftp.retry_backoff, default 2s; positive.
+	RetryBackoff time.Duration `yaml:"retry_backoff"`
 }
 
 // MediacentreConfig configures the client of GAR's listeRessources service
@@ -273,9 +300,14 @@ func Default() *Config {
 			Format: LogFormatAuto,
 		},
 		SFTP: SFTPConfig{
-			Host: "127.0.0.1",
-			Port: 22,
-			Root: "/",
+			Host:           "127.0.0.1",
+			Port:           22,
+			Root:           "/",
+			ConnectTimeout: 30 * time.Second,
+			IOTimeout:      2 * time.Minute,
+			KeepAlive:      15 * time.Second,
+			Retries:        5,
+			RetryBackoff:   2 * time.Second,
 		},
 		Mediacentre: MediacentreConfig{
 			Format: MediacentreFormatJSON,

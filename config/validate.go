@@ -71,6 +71,12 @@ func (c *checker) intRange(path string, value, lo, hi int) {
 	}
 }
 
+func (c *checker) positive(path string, d time.Duration) {
+	if d <= 0 {
+		c.addf(path, "must be a positive duration such as 30s, got %s", d)
+	}
+}
+
 func (c *checker) notEmpty(path, value string) {
 	if strings.TrimSpace(value) == "" {
 		c.addf(path, "must not be empty")
@@ -129,7 +135,21 @@ func (c *Config) check() []problem {
 	k.oneOf("log.level", c.Log.Level, LogLevelDebug, LogLevelInfo, LogLevelWarn, LogLevelError)
 	k.oneOf("log.format", c.Log.Format, LogFormatAuto, LogFormatText, LogFormatJSON)
 
-	k.intRange("sftp.port", c.SFTP.Port, 1, 65535)
+	sf := &c.SFTP
+	k.intRange("sftp.port", sf.Port, 1, 65535)
+	if v := sf.KeyPassphraseEnv; v != "" {
+		switch {
+		case !validEnvName(v):
+			k.addf("sftp.key_passphrase_env", "must be an environment variable name (letters, digits and '_', not starting with a digit), got %q", v)
+		case strings.HasPrefix(strings.ToUpper(v), EnvPrefix):
+			k.addf("sftp.key_passphrase_env", "must not start with %s, which names configuration keys, got %q", EnvPrefix, v)
+		}
+	}
+	k.positive("sftp.connect_timeout", sf.ConnectTimeout)
+	k.positive("sftp.io_timeout", sf.IOTimeout)
+	k.positive("sftp.keepalive", sf.KeepAlive)
+	k.intRange("sftp.retries", sf.Retries, 0, 100)
+	k.positive("sftp.retry_backoff", sf.RetryBackoff)
 
 	k.oneOf("mediacentre.format", c.Mediacentre.Format, MediacentreFormatJSON, MediacentreFormatXML)
 
@@ -164,4 +184,16 @@ func validIdent(id string) bool {
 		}
 	}
 	return true
+}
+
+// validEnvName reports whether name can be an environment variable set from
+// a shell: letters, digits and '_', not starting with a digit.
+func validEnvName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		b := name[i]
+		if !(b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b == '_' || i > 0 && b >= '0' && b <= '9') {
+			return false
+		}
+	}
+	return name != ""
 }

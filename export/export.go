@@ -150,6 +150,9 @@ func Run(ctx context.Context, src source.Source, opts Options) (*Summary, error)
 		return nil, err
 	}
 	defer lock.release()
+	if lock.stale != "" {
+		r.log.Warn("the previous export in this directory did not finish (killed or crashed); its lock was stale", "previous", lock.stale)
+	}
 	removeStale(opts.Out, r.log)
 
 	rejectsTmp := filepath.Join(opts.Out, "."+r.rejectsName()+".partial")

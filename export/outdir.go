@@ -9,31 +9,61 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/entgar/entgar/gar"
 )
 
-// dirLock keeps two exports from writing into the same directory at once.
-// The kernel releases a flock when its process dies, so a killed run never
-// leaves a lock that blocks the next one.
-type dirLock struct{ f *os.File }
+// dirLock keeps two runs of one kind (export, delivery) from working in
+// the same directory at once. The kernel releases a flock when its process
+// dies, so a killed run never leaves a lock that blocks the next one; the
+// lock file records who holds it, and a record found when taking the lock
+// is what a killed run left behind.
+type dirLock struct {
+	f *os.File
+	// stale describes the run that held the lock last and did not release
+	// it (killed, or its machine crashed); empty otherwise.
+	stale string
+}
 
 const lockName = ".entgar-export.lock"
 
-func lockDir(dir string) (*dirLock, error) {
-	path := filepath.Join(dir, lockName)
+func lockDir(dir string) (*dirLock, error) { return acquireLock(dir, lockName, "export") }
+
+// acquireLock takes the lock file name in dir for a run of the given kind.
+func acquireLock(dir, name, kind string) (*dirLock, error) {
+	path := filepath.Join(dir, name)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("export: lock %s: %w", path, err)
+		return nil, fmt.Errorf("%s: lock %s: %w", kind, path, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		owner, _ := os.ReadFile(path)
 		f.Close()
-		return nil, fmt.Errorf("export: %s is in use by another export (pid %s): %w", dir, strings.TrimSpace(string(owner)), err)
+		return nil, fmt.Errorf("%s: %s is in use by another %s (%s): %w", kind, dir, kind, describeOwner(owner), err)
 	}
+	prev, _ := os.ReadFile(path)
+	host, _ := os.Hostname()
 	f.Truncate(0)
-	f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	return &dirLock{f: f}, nil
+	f.WriteAt([]byte(fmt.Sprintf("pid=%d host=%s started=%s\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))), 0)
+	l := &dirLock{f: f}
+	if len(strings.TrimSpace(string(prev))) > 0 {
+		l.stale = describeOwner(prev)
+	}
+	return l, nil
+}
+
+// describeOwner turns a lock file's record into words; older versions
+// recorded the pid alone.
+func describeOwner(rec []byte) string {
+	s := strings.TrimSpace(string(rec))
+	if _, err := strconv.Atoi(s); err == nil {
+		return "pid " + s
+	}
+	if s == "" {
+		return "owner unknown"
+	}
+	return s
 }
 
 func (l *dirLock) release() {
@@ -104,12 +134,23 @@ func (r *run) prune() {
 		}
 		byDegree[n.Degree] = append(byDegree[n.Degree], e.Name())
 	}
+	// The last delivered archives stay whatever their age: they are what
+	// the next run is compared with.
+	ds, err := Deliveries(r.opts.Out)
+	if err != nil {
+		r.log.Warn("cannot read the delivery record; pruning nothing", "error", err)
+		return
+	}
+	delivered := map[string]bool{}
+	for _, d := range ds {
+		delivered[d.Archive] = true
+	}
 	kept := map[string]bool{} // stamps still present
 	for _, names := range byDegree {
 		sort.Sort(sort.Reverse(sort.StringSlice(names))) // same prefix: the stamp orders them
 		for i, name := range names {
 			stamp := stampOf(name)
-			if i < r.opts.Keep {
+			if i < r.opts.Keep || delivered[name] {
 				kept[stamp] = true
 				continue
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/entgar/entgar/config"
 	"github.com/entgar/entgar/export"
+	"github.com/entgar/entgar/export/sftp"
 	"github.com/entgar/entgar/export/source"
 	"github.com/entgar/entgar/gar"
 )
@@ -47,6 +48,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	out := fs.String("out", "", "output directory (overrides export.out)")
 	degree := fs.String("degree", "", "export only this degree, 1D or 2D (overrides export.degrees)")
 	asJSON := fs.Bool("json", false, "print the summary as JSON on standard output")
+	upload := fs.Bool("upload", false, "deliver the archives to GAR's SFTP once written (see entgar upload)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -82,6 +84,12 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if cfg.ENT.ID == "" {
 		return usageErr("no idENT: set ent.id in the configuration, ENTGAR_ENT_ID or --ident")
 	}
+	if *upload {
+		// Fail before a long export rather than after it.
+		if err := sftp.FromConfig(cfg.SFTP).Validate(); err != nil {
+			return usageErr("--upload: configuration: %v", err)
+		}
+	}
 	log := newLogger(cfg.Log, stderr)
 	opts, err := exportOptions(cfg)
 	if err != nil {
@@ -108,10 +116,30 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
+		if err := enc.Encode(sum); err != nil {
+			return err
+		}
+	} else {
+		printSummary(stdout, sum)
 	}
-	printSummary(stdout, sum)
+	if *upload {
+		return uploadExported(ctx, cfg, log, sum, stdout, *asJSON)
+	}
 	return nil
+}
+
+// uploadExported delivers the archives just written. With --json the
+// delivery is only logged, so that standard output stays one JSON document.
+func uploadExported(ctx context.Context, cfg *config.Config, log *slog.Logger, sum *export.Summary, stdout io.Writer, asJSON bool) error {
+	var paths []string
+	for _, a := range sum.Archives {
+		paths = append(paths, a.Path)
+	}
+	res, err := deliver(ctx, cfg, log, paths)
+	if res != nil && !asJSON {
+		printDeliveries(stdout, res)
+	}
+	return err
 }
 
 func exportOptions(cfg *config.Config) (export.Options, error) {

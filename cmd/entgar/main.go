@@ -46,8 +46,10 @@ type command struct {
 var commands = []command{
 	{"gen", "--out DIR [--students N] [--teachers N] [--schools N] [--degree 1D|2D|both] [--seed S]",
 		"write deterministic synthetic source data", runGen},
-	{"export", "[--config F] [--source DIR] [--ident IDENT] [--out DIR] [--degree 1D|2D] [--json]",
+	{"export", "[--config F] [--source DIR] [--ident IDENT] [--out DIR] [--degree 1D|2D] [--json] [--upload]",
 		"build the GAR archives (tar.gz + .MD5) from the source", runExport},
+	{"upload", "[--config F] [--out DIR] [--ident IDENT] [--json] [ARCHIVE...]",
+		"deliver archives and their .MD5 to GAR's SFTP (ENTRANT)", runUpload},
 }
 
 func main() {
