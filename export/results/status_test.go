@@ -1,0 +1,115 @@
+package results_test
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entgar/entgar/export/results"
+	"github.com/entgar/entgar/gar"
+	"github.com/entgar/entgar/garsim"
+	"github.com/entgar/entgar/internal/archivetest"
+)
+
+// dirRemote serves a local directory as the SFTP server would.
+type dirRemote struct{ root string }
+
+func (d dirRemote) ReadDir(_ context.Context, dir string) ([]fs.FileInfo, error) {
+	ents, err := os.ReadDir(filepath.Join(d.root, dir))
+	if err != nil {
+		return nil, err
+	}
+	var out []fs.FileInfo
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fi)
+	}
+	return out, nil
+}
+
+func (d dirRemote) Open(_ context.Context, p string) (io.ReadCloser, error) {
+	return os.Open(filepath.Join(d.root, p))
+}
+
+// TestCollectAfterGarsim is the report round trip: garsim's collecte
+// files archives and writes reports, Collect finds and reads them.
+func TestCollectAfterGarsim(t *testing.T) {
+	root := t.TempDir()
+	col, err := garsim.NewCollecte(garsim.CollecteOptions{Root: root, Idents: []string{"ZZ"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer col.Close()
+	entrant := filepath.Join(root, gar.FolderEntrant, "ZZ")
+	stamp := time.Date(2026, 11, 23, 1, 30, 0, 0, time.UTC)
+	build := func(d gar.Degree, ts time.Time) string {
+		return archivetest.Build(t, t.TempDir(), archivetest.Spec{Ident: "ZZ", Degree: d, Time: ts})
+	}
+	// 1D: clean. 2D: an older one (IGNORE) and a newer one with a bad MD5.
+	archivetest.Copy(t, build(gar.D1, stamp), entrant)
+	archivetest.Copy(t, build(gar.D2, stamp), entrant)
+	newer := build(gar.D2, stamp.Add(time.Hour))
+	archivetest.Copy(t, newer, entrant)
+	os.WriteFile(filepath.Join(entrant, filepath.Base(gar.MD5Name(newer))), []byte(strings.Repeat("f", 32)), 0o644)
+
+	r := dirRemote{root}
+	ctx := context.Background()
+	st, err := results.Collect(ctx, r, "ZZ", results.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Pending() || st.Succeeded(nil) {
+		t.Errorf("before the collecte: pending %v succeeded %v", st.Pending(), st.Succeeded(nil))
+	}
+	if _, err := col.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err = results.Collect(ctx, r, "ZZ", results.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Pending() {
+		t.Error("still pending after the collecte")
+	}
+	if len(st.Latest) != 2 || st.Latest[0].Outcome != results.Success || st.Latest[1].Outcome != results.Failed {
+		t.Fatalf("latest %+v", st.Latest)
+	}
+	if st.Succeeded(nil) || !st.Succeeded([]gar.Degree{gar.D1}) {
+		t.Errorf("succeeded: both %v, 1D %v", st.Succeeded(nil), st.Succeeded([]gar.Degree{gar.D1}))
+	}
+	rep := st.Latest[1].ErrorReport
+	if rep == nil || rep.Elements != 1 || len(rep.Controls) != 1 || !strings.Contains(rep.Controls[0].Control, "MD5") ||
+		rep.Info.NomNouvelleArchive != filepath.Base(newer) || rep.Error != "" {
+		t.Fatalf("error report %+v", rep)
+	}
+	if len(st.Archives) != 3 || st.Archives[2].Outcome != results.Ignored {
+		t.Errorf("archives %+v", st.Archives)
+	}
+	// A corrupt report is shown as such, not fatal.
+	os.WriteFile(filepath.Join(root, gar.FolderErreur, "ZZ", rep.File), []byte("garbage"), 0o644)
+	st, err = results.Collect(ctx, r, "ZZ", results.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := st.Latest[1].ErrorReport; e == nil || e.Error == "" {
+		t.Errorf("corrupt report summary %+v", e)
+	}
+}
+
+func TestCollectMissingFolders(t *testing.T) {
+	st, err := results.Collect(context.Background(), dirRemote{t.TempDir()}, "ZZ", results.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Latest) != 0 || st.Succeeded(nil) || st.Pending() {
+		t.Errorf("empty server: %+v", st)
+	}
+}
