@@ -82,6 +82,11 @@ type Config struct {
 	Mediacentre MediacentreConfig `yaml:"mediacentre"`
 	// Server configures the HTTPS server of `entgar serve` (key server).
 	Server ServerConfig `yaml:"server"`
+	// Metrics configures the monitoring files written by the cron jobs
+	// (key metrics).
+	Metrics MetricsConfig `yaml:"metrics"`
+	// Garsim configures the GAR simulator of `entgar garsim` (key garsim).
+	Garsim GarsimConfig `yaml:"garsim"`
 }
 
 // ENTConfig identifies the ENT (key ent).
@@ -272,6 +277,47 @@ type ServerConfig struct {
 	TLSKey string `yaml:"tls_key"`
 }
 
+// MetricsConfig configures the monitoring files that export, upload and
+// results update at the end of each run (key metrics).
+type MetricsConfig struct {
+	// Textfile is a Prometheus textfile for the node exporter's textfile
+	// collector, holding the last run of each job (timestamps, duration,
+	// bytes, outcome). Key metrics.textfile, default "" (none); when set it
+	// must end in ".prom", the only files the collector reads.
+	Textfile string `yaml:"textfile"`
+	// JSONFile is the JSON summary of the last run of each job, also the
+	// state from which the textfile is rewritten. Key metrics.json_file,
+	// default "" (with a textfile: the textfile's name with .json for
+	// .prom; without: none).
+	JSONFile string `yaml:"json_file"`
+}
+
+// GarsimConfig configures the GAR simulator (key garsim): an SFTP drop with
+// GAR's folders and collecte, for rehearsals and tests.
+type GarsimConfig struct {
+	// Root is the directory served over SFTP, holding ENTRANT/, SUCCES/,
+	// ... (created when missing). Key garsim.root, default "./garsim/root".
+	Root string `yaml:"root"`
+	// Idents are the idENTs the simulator serves. Key garsim.idents,
+	// default [] (ent.id); same characters as ent.id, no duplicates.
+	Idents []string `yaml:"idents"`
+	// SFTPListen is the address of the SSH/SFTP server, host:port (port 0
+	// picks a free port). Key garsim.sftp_listen, default "127.0.0.1:2222".
+	SFTPListen string `yaml:"sftp_listen"`
+	// HostKeyFile is the server's SSH host key, generated (ed25519) when
+	// the file does not exist; it must be outside Root. Key
+	// garsim.host_key_file, default "./garsim/host_key".
+	HostKeyFile string `yaml:"host_key_file"`
+	// AuthorizedKeys is the OpenSSH authorized_keys file of the keys
+	// allowed to connect, read again at each connection. Key
+	// garsim.authorized_keys, default "./garsim/authorized_keys".
+	AuthorizedKeys string `yaml:"authorized_keys"`
+	// CollecteInterval is the time between two passes of the collecte over
+	// ENTRANT (GAR: several times an hour). Key garsim.collecte_interval,
+	// default 10m; positive.
+	CollecteInterval time.Duration `yaml:"collecte_interval"`
+}
+
 // Default returns a new Config holding the default of every key. Each call
 // returns fresh values that the caller may modify.
 func Default() *Config {
@@ -314,6 +360,13 @@ func Default() *Config {
 		},
 		Server: ServerConfig{
 			Listen: ":8443",
+		},
+		Garsim: GarsimConfig{
+			Root:             "./garsim/root",
+			SFTPListen:       "127.0.0.1:2222",
+			HostKeyFile:      "./garsim/host_key",
+			AuthorizedKeys:   "./garsim/authorized_keys",
+			CollecteInterval: 10 * time.Minute,
 		},
 	}
 }

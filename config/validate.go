@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -152,6 +154,36 @@ func (c *Config) check() []problem {
 	k.positive("sftp.retry_backoff", sf.RetryBackoff)
 
 	k.oneOf("mediacentre.format", c.Mediacentre.Format, MediacentreFormatJSON, MediacentreFormatXML)
+
+	if tf := c.Metrics.Textfile; tf != "" && !strings.HasSuffix(tf, ".prom") {
+		k.addf("metrics.textfile", "must end in .prom (the node exporter's textfile collector reads only those), got %q", tf)
+	}
+	if tf := c.Metrics.Textfile; tf != "" && c.Metrics.JSONFile == tf {
+		k.addf("metrics.json_file", "must differ from metrics.textfile, got %q", tf)
+	}
+
+	g := &c.Garsim
+	k.notEmpty("garsim.root", g.Root)
+	seenIdent := make(map[string]int)
+	for i, id := range g.Idents {
+		up := strings.ToUpper(id)
+		switch {
+		case id == "" || !validIdent(id):
+			k.addf("garsim.idents", "item %d: must hold only letters A-Z or a-z, digits and '-', got %q", i+1, id)
+		case seenIdent[up] > 0:
+			k.addf("garsim.idents", "item %d: %q is already item %d", i+1, id, seenIdent[up])
+		default:
+			seenIdent[up] = i + 1
+		}
+	}
+	if _, port, err := net.SplitHostPort(g.SFTPListen); err != nil {
+		k.addf("garsim.sftp_listen", "must be host:port such as 127.0.0.1:2222, got %q", g.SFTPListen)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		k.addf("garsim.sftp_listen", "port must be between 0 and 65535, got %q", port)
+	}
+	k.notEmpty("garsim.host_key_file", g.HostKeyFile)
+	k.notEmpty("garsim.authorized_keys", g.AuthorizedKeys)
+	k.positive("garsim.collecte_interval", g.CollecteInterval)
 
 	return k.problems
 }

@@ -50,6 +50,12 @@ var commands = []command{
 		"build the GAR archives (tar.gz + .MD5) from the source", runExport},
 	{"upload", "[--config F] [--out DIR] [--ident IDENT] [--json] [ARCHIVE...]",
 		"deliver archives and their .MD5 to GAR's SFTP (ENTRANT)", runUpload},
+	{"results", "[--config F] [--wait DURATION] [--json]",
+		"where GAR put our last archives, and its reports", runResults},
+	{"ido", "--mapping FILE [--config F] [--dry-run] [--json]",
+		"build the IDO continuity file and deposit it in MIGRATION_IDO", runIDO},
+	{"garsim", "[--config F] [--listen ADDR] [--root DIR] [--known-hosts-out F]",
+		"run the GAR simulator (SFTP drop and collecte)", runGarsim},
 }
 
 func main() {

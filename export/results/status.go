@@ -33,6 +33,10 @@ const (
 	Partial Outcome = "partial" // SUCCES_PARTIEL
 	Failed  Outcome = "error"   // ERREUR
 	Ignored Outcome = "ignored" // IGNORE
+	// Missing is the outcome of a delivered archive found in no folder:
+	// GAR deletes archives its antivirus flags (§5.5.2.1), and an operator
+	// may have removed it.
+	Missing Outcome = "missing"
 )
 
 // folders maps each folder to the outcome of an archive found there, in
@@ -74,6 +78,7 @@ type ReportSummary struct {
 	Controls []ControlCount `json:"controls"` // most frequent first
 	First    []Element      `json:"first"`    // the first FirstElements
 	Unknown  []string       `json:"unknown,omitempty"`
+	Bytes    int64          `json:"bytes"` // size of the report file
 	// Error says why the report could not be read; the other fields are
 	// then empty.
 	Error string `json:"error,omitempty"`
@@ -88,11 +93,19 @@ type ControlCount struct {
 // FirstElements is how many elements a ReportSummary keeps.
 const FirstElements = 10
 
-// Status is what the server says about the archives of one ENT.
+// Status is what the server says about the archives of one ENT. Its JSON
+// form is the output of `entgar results --json` (docs/results.md).
 type Status struct {
-	Ident string `json:"ident"`
-	// Latest is the most recent archive of each degree asked, in degree
-	// order; a degree without any archive on the server is missing.
+	Ident     string    `json:"ident"`
+	CheckedAt time.Time `json:"checked_at"`
+	// Succeeded is true when the latest archive of every degree asked is in
+	// SUCCES: the last delivery went through.
+	Succeeded bool `json:"succeeded"`
+	// Pending is true when a latest archive is still in ENTRANT.
+	Pending bool `json:"pending"`
+	// Latest is, for each degree asked in degree order, the archive last
+	// delivered (Options.Delivered) or else the most recent one on the
+	// server; a degree with neither is left out.
 	Latest []Archive `json:"latest"`
 	// Archives lists the archives found, most recent first, up to
 	// Options.History.
@@ -106,6 +119,10 @@ type Options struct {
 	Degrees []gar.Degree
 	// History is how many archives Status.Archives lists; 0 means 10.
 	History int
+	// Delivered names, per degree, the archive last delivered (from the
+	// delivery record); Latest then follows that archive, wherever it is,
+	// rather than the most recent one on the server.
+	Delivered map[gar.Degree]string
 }
 
 // Collect lists the ENT's folders, finds where its archives are, and reads
@@ -119,9 +136,9 @@ func Collect(ctx context.Context, r Remote, ident string, o Options) (*Status, e
 	if o.History <= 0 {
 		o.History = 10
 	}
-	st := &Status{Ident: ident}
+	st := &Status{Ident: ident, CheckedAt: time.Now().UTC().Truncate(time.Second)}
 	var all []Archive
-	reports := map[string]ReportName{} // file -> parsed name, in ERREUR
+	reports := map[string]reportFile{} // in ERREUR, by file name
 	for _, f := range folders {
 		dir := path.Join(f.name, ident)
 		infos, err := r.ReadDir(ctx, dir)
@@ -134,7 +151,7 @@ func Collect(ctx context.Context, r Remote, ident string, o Options) (*Status, e
 		for _, fi := range infos {
 			if f.name == gar.FolderErreur {
 				if rn, ok := ParseReportName(fi.Name()); ok && rn.Ident == ident {
-					reports[fi.Name()] = rn
+					reports[fi.Name()] = reportFile{rn, fi.Size()}
 					continue
 				}
 			}
@@ -153,6 +170,20 @@ func Collect(ctx context.Context, r Remote, ident string, o Options) (*Status, e
 	slices.SortFunc(all, func(a, b Archive) int {
 		return cmp.Or(b.stamp.Compare(a.stamp), cmp.Compare(a.Degree, b.Degree), b.ModTime.Compare(a.ModTime))
 	})
+	for _, d := range o.Degrees {
+		want, byRecord := o.Delivered[d]
+		found := false
+		for _, a := range all {
+			if a.Degree == d && (!byRecord || a.Name == want) {
+				st.Latest = append(st.Latest, a)
+				found = true
+				break
+			}
+		}
+		if !found && byRecord {
+			st.Latest = append(st.Latest, Archive{Name: want, Degree: d, Outcome: Missing})
+		}
+	}
 	if len(all) > o.History {
 		all = all[:o.History]
 	}
@@ -161,21 +192,24 @@ func Collect(ctx context.Context, r Remote, ident string, o Options) (*Status, e
 			return nil, err
 		}
 	}
-	st.Archives = all
-	for _, d := range o.Degrees {
-		for _, a := range all {
-			if a.Degree == d {
-				st.Latest = append(st.Latest, a)
-				break
-			}
+	for i := range st.Latest {
+		if st.Latest[i].Outcome == Missing {
+			continue
+		}
+		if err := attachReports(ctx, r, ident, &st.Latest[i], reports); err != nil {
+			return nil, err
 		}
 	}
+	st.Archives = all
+	st.Pending = st.pending()
+	st.Succeeded = st.succeeded(o.Degrees)
 	return st, nil
 }
 
 // attachReports reads the reports GAR deposited about a.
-func attachReports(ctx context.Context, r Remote, ident string, a *Archive, reports map[string]ReportName) error {
-	for file, rn := range reports {
+func attachReports(ctx context.Context, r Remote, ident string, a *Archive, reports map[string]reportFile) error {
+	for file, rf := range reports {
+		rn := rf.name
 		if !rn.ArchiveTime.Equal(a.stamp) || rn.Degree != a.Degree {
 			continue
 		}
@@ -183,7 +217,7 @@ func attachReports(ctx context.Context, r Remote, ident string, a *Archive, repo
 		if err != nil {
 			return err
 		}
-		sum.File = file
+		sum.File, sum.Bytes = file, rf.size
 		if rn.Kind == KindErrors {
 			a.ErrorReport = sum
 		} else {
@@ -191,6 +225,24 @@ func attachReports(ctx context.Context, r Remote, ident string, a *Archive, repo
 		}
 	}
 	return nil
+}
+
+type reportFile struct {
+	name ReportName
+	size int64
+}
+
+// ReportBytes is the size of the reports attached to the latest archives.
+func (s *Status) ReportBytes() int64 {
+	var n int64
+	for _, a := range s.Latest {
+		for _, r := range []*ReportSummary{a.ErrorReport, a.IgnoredReport} {
+			if r != nil {
+				n += r.Bytes
+			}
+		}
+	}
+	return n
 }
 
 // readReport downloads and summarises one report. A report that cannot be
@@ -240,8 +292,8 @@ func Summarise(rep *Report) *ReportSummary {
 	return s
 }
 
-// Pending reports whether any latest archive is still in ENTRANT.
-func (s *Status) Pending() bool {
+// pending reports whether any latest archive is still in ENTRANT.
+func (s *Status) pending() bool {
 	for _, a := range s.Latest {
 		if a.Outcome == Pending {
 			return true
@@ -250,12 +302,9 @@ func (s *Status) Pending() bool {
 	return false
 }
 
-// Succeeded reports whether the latest archive of every degree in want was
+// succeeded reports whether the latest archive of every degree in want was
 // integrated without error (SUCCES).
-func (s *Status) Succeeded(want []gar.Degree) bool {
-	if len(want) == 0 {
-		want = gar.Degrees
-	}
+func (s *Status) succeeded(want []gar.Degree) bool {
 	for _, d := range want {
 		ok := false
 		for _, a := range s.Latest {

@@ -66,8 +66,8 @@ func TestCollectAfterGarsim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !st.Pending() || st.Succeeded(nil) {
-		t.Errorf("before the collecte: pending %v succeeded %v", st.Pending(), st.Succeeded(nil))
+	if !st.Pending || st.Succeeded {
+		t.Errorf("before the collecte: pending %v succeeded %v", st.Pending, st.Succeeded)
 	}
 	if _, err := col.Pass(ctx); err != nil {
 		t.Fatal(err)
@@ -76,18 +76,32 @@ func TestCollectAfterGarsim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Pending() {
+	if st.Pending {
 		t.Error("still pending after the collecte")
 	}
 	if len(st.Latest) != 2 || st.Latest[0].Outcome != results.Success || st.Latest[1].Outcome != results.Failed {
 		t.Fatalf("latest %+v", st.Latest)
 	}
-	if st.Succeeded(nil) || !st.Succeeded([]gar.Degree{gar.D1}) {
-		t.Errorf("succeeded: both %v, 1D %v", st.Succeeded(nil), st.Succeeded([]gar.Degree{gar.D1}))
+	if st.Succeeded {
+		t.Error("succeeded with a 2D archive in ERREUR")
+	}
+	only1D, err := results.Collect(ctx, r, "ZZ", results.Options{Degrees: []gar.Degree{gar.D1}})
+	if err != nil || !only1D.Succeeded || len(only1D.Latest) != 1 {
+		t.Errorf("1D only: %+v %v", only1D, err)
+	}
+	// Following the delivery record: the older 2D archive, now in IGNORE,
+	// and an archive that is nowhere.
+	older := gar.ArchiveName("ZZ", stamp, gar.D2)
+	rec, err := results.Collect(ctx, r, "ZZ", results.Options{Delivered: map[gar.Degree]string{gar.D2: older, gar.D1: "ZZ_GAR-ENT_Complet_20200101_000000_1D.tar.gz"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Latest[0].Outcome != results.Missing || rec.Latest[1].Name != older || rec.Latest[1].Outcome != results.Ignored || rec.Succeeded {
+		t.Errorf("by record: %+v", rec.Latest)
 	}
 	rep := st.Latest[1].ErrorReport
 	if rep == nil || rep.Elements != 1 || len(rep.Controls) != 1 || !strings.Contains(rep.Controls[0].Control, "MD5") ||
-		rep.Info.NomNouvelleArchive != filepath.Base(newer) || rep.Error != "" {
+		rep.Info.NomNouvelleArchive != filepath.Base(newer) || rep.Error != "" || rep.Bytes == 0 || st.ReportBytes() != rep.Bytes {
 		t.Fatalf("error report %+v", rep)
 	}
 	if len(st.Archives) != 3 || st.Archives[2].Outcome != results.Ignored {
@@ -109,7 +123,7 @@ func TestCollectMissingFolders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(st.Latest) != 0 || st.Succeeded(nil) || st.Pending() {
+	if len(st.Latest) != 0 || st.Succeeded || st.Pending {
 		t.Errorf("empty server: %+v", st)
 	}
 }
