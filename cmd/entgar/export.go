@@ -102,7 +102,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	tuneGC(log)
 	log.Info("export started", "source", cfg.Source.Path, "out", opts.Out, "ident", opts.Ident, "degrees", cfg.Export.Degrees)
+	start := time.Now()
 	sum, err := export.Run(ctx, dir, opts)
+	recordExport(cfg, log, start, sum, err)
 	if err != nil {
 		var bad *export.BadRecordError
 		if errors.As(err, &bad) {

@@ -323,12 +323,3 @@ func printReport(w io.Writer, what string, r *results.ReportSummary) {
 		fmt.Fprintf(w, "  (fields not understood, skipped: %s)\n", strings.Join(r.Unknown, ", "))
 	}
 }
-
-// recordMetrics records a run in the metrics files; a failure to write
-// them is logged, never the job's failure.
-func recordMetrics(cfg *config.Config, log *slog.Logger, r metrics.Run) {
-	err := metrics.Record(metrics.Files{Textfile: cfg.Metrics.Textfile, JSON: cfg.Metrics.JSONFile}, r)
-	if err != nil {
-		log.Error("cannot write the metrics files", "err", err)
-	}
-}

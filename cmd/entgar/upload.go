@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"github.com/entgar/entgar/config"
 	"github.com/entgar/entgar/export/sftp"
@@ -101,7 +102,9 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func deliver(ctx context.Context, cfg *config.Config, log *slog.Logger, archives []string) (*sftp.Result, error) {
 	sc := sftp.FromConfig(cfg.SFTP)
 	sc.Logger = log
+	start := time.Now()
 	res, err := sftp.Deliver(ctx, sc, cfg.Export.Out, archives)
+	recordUpload(cfg, log, start, res, err)
 	if err != nil {
 		var ce *sftp.ConfigError
 		if errors.As(err, &ce) {

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/entgar/entgar/export/metrics"
+	"github.com/entgar/entgar/export/results"
+	"github.com/entgar/entgar/gar"
+	"github.com/entgar/entgar/internal/archivetest"
+	"github.com/entgar/entgar/internal/sshkeys"
+)
+
+// garsimEnv is `entgar garsim` running in the test's process, and a
+// configuration for the client commands pointing at it.
+type garsimEnv struct {
+	dir, root, cfg, out string
+	stop               func() (int, string)
+}
+
+func startGarsim(t *testing.T) *garsimEnv {
+	t.Helper()
+	t.Setenv("ENTGAR_LOG_LEVEL", "warn")
+	dir := t.TempDir()
+	e := &garsimEnv{dir: dir, root: filepath.Join(dir, "gar"), out: filepath.Join(dir, "out")}
+	key := filepath.Join(dir, "id_ent")
+	if _, err := sshkeys.Write(key, sshkeys.Ed25519, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	authorized := filepath.Join(dir, "authorized_keys")
+	data, _ := os.ReadFile(key + ".pub")
+	os.WriteFile(authorized, data, 0o644)
+	kh := filepath.Join(dir, "known_hosts")
+	e.cfg = writeFile(t, dir, "entgar.yaml", `ent: {id: ZZ, name: "ENT de test"}
+export: {out: `+e.out+`, max_nodes: 50}
+sftp: {host: 127.0.0.1, user: ent, key_file: `+key+`, known_hosts: `+kh+`, retries: 1, retry_backoff: 100ms, connect_timeout: 5s}
+metrics: {textfile: `+filepath.Join(dir, "entgar.prom")+`}
+garsim:
+  root: `+e.root+`
+  sftp_listen: 127.0.0.1:0
+  host_key_file: `+filepath.Join(dir, "host_key")+`
+  authorized_keys: `+authorized+`
+  collecte_interval: 100ms
+`)
+	ctx, cancel := context.WithCancel(context.Background())
+	var code int
+	var stderr bytes.Buffer
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		code = run(ctx, []string{"garsim", "--config", e.cfg, "--known-hosts-out", kh}, &bytes.Buffer{}, &stderr)
+	})
+	e.stop = func() (int, string) { cancel(); wg.Wait(); return code, stderr.String() }
+	t.Cleanup(func() { e.stop() })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		line, err := os.ReadFile(kh)
+		if err == nil {
+			// "[127.0.0.1]:PORT ssh-ed25519 ..."
+			hostport := strings.Fields(string(line))[0]
+			port := hostport[strings.LastIndex(hostport, ":")+1:]
+			t.Setenv("ENTGAR_SFTP_PORT", port)
+			return e
+		}
+		if time.Now().After(deadline) {
+			c, s := e.stop()
+			t.Fatalf("garsim did not start: exit %d\n%s", c, s)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (e *garsimEnv) inFolder(folder, name string) bool {
+	_, err := os.Stat(filepath.Join(e.root, folder, "ZZ", name))
+	return err == nil
+}
+
+// TestGarsimEndToEnd: export and upload to garsim, wait for the collecte
+// with `entgar results --wait`, then IDO, a rejected delivery, the
+// ANALYSEUR deposit, metrics, and the exit codes of each outcome.
+func TestGarsimEndToEnd(t *testing.T) {
+	e := startGarsim(t)
+	data := filepath.Join(e.dir, "data")
+	if code, _, errs := runCLI(t, "gen", "--out", data, "--students", "200", "--seed", "3"); code != 0 {
+		t.Fatalf("gen: %s", errs)
+	}
+	// IDO before GAR integrated anything: refused.
+	mapping := writeFile(t, e.dir, "mapping.csv", "old-1;AB;new-1\r\nold-2;AB;new-2\r\n")
+	if code, _, errs := runCLI(t, "ido", "--config", e.cfg, "--mapping", mapping); code != exitProblems || !strings.Contains(errs, "no archive of ours in SUCCES") {
+		t.Errorf("ido before integration: exit %d, %s", code, errs)
+	}
+	// Before any delivery: no archive, exit 1.
+	if code, out, _ := runCLI(t, "results", "--config", e.cfg); code != exitProblems || !strings.Contains(out, "no archive of ours") {
+		t.Errorf("results before delivery: exit %d\n%s", code, out)
+	}
+
+	if code, _, errs := runCLI(t, "export", "--config", e.cfg, "--source", data, "--upload"); code != 0 {
+		t.Fatalf("export --upload: exit %d\n%s", code, errs)
+	}
+	code, out, errs := runCLI(t, "results", "--config", e.cfg, "--wait", "30s", "--json")
+	if code != exitOK {
+		t.Fatalf("results: exit %d\n%s\n%s", code, out, errs)
+	}
+	var st results.Status
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatalf("results --json: %v\n%s", err, out)
+	}
+	if !st.Succeeded || st.Pending || len(st.Latest) != 2 || st.Latest[0].Outcome != results.Success || st.Latest[1].Folder != gar.FolderSucces {
+		t.Fatalf("status %+v", st)
+	}
+	integrated := st.Latest[1].Name
+	if !e.inFolder(gar.FolderSucces, integrated) {
+		t.Errorf("%s not in SUCCES", integrated)
+	}
+
+	// IDO now: stamped like the newest integrated archive.
+	code, out, errs = runCLI(t, "ido", "--config", e.cfg, "--mapping", mapping)
+	if code != exitOK {
+		t.Fatalf("ido: exit %d\n%s", code, errs)
+	}
+	n, _ := gar.ParseName(integrated)
+	csv := "ZZ_GAR-ENT_Transfert_" + n.Timestamp.Format(gar.TimestampLayout) + ".csv"
+	got, err := os.ReadFile(filepath.Join(e.root, gar.FolderMigrationIDO, "ZZ", csv))
+	if err != nil || string(got) != "old-1;AB;new-1;ZZ\r\nold-2;AB;new-2;ZZ\r\n" {
+		t.Errorf("IDO file %s: %q %v (output %s)", csv, got, err, out)
+	}
+	bad := writeFile(t, e.dir, "bad.csv", "old-1;AB;new-1\nold-1;AB;new-2\n")
+	if code, _, errs := runCLI(t, "ido", "--config", e.cfg, "--mapping", bad); code != exitProblems || !strings.Contains(errs, "line 2: person old-1 of AB is already mapped on line 1") {
+		t.Errorf("ido with a bad mapping: exit %d, %s", code, errs)
+	}
+
+	// A delivery GAR integrates in part: an unknown establishment.
+	time.Sleep(1100 * time.Millisecond) // a new archive stamp
+	ts := time.Now()
+	src := archivetest.Build(t, t.TempDir(), archivetest.Spec{Ident: "ZZ", Degree: gar.D1, Time: ts})
+	partial := filepath.Join(t.TempDir(), filepath.Base(src))
+	archivetest.Rewrite(t, src, partial, func(name string, data []byte) (string, []byte) {
+		if strings.Contains(name, "_Eleve_") {
+			i := bytes.Index(data, []byte("<men:GARPersonEtab>"))
+			j := bytes.Index(data[i:], []byte("</men:GARPersonEtab>"))
+			data = append(append(append([]byte{}, data[:i]...), "<men:GARPersonEtab>0000000X"...), data[i+j:]...)
+		}
+		return name, data
+	})
+	if code, _, errs := runCLI(t, "upload", "--config", e.cfg, partial); code != 0 {
+		t.Fatalf("upload: exit %d\n%s", code, errs)
+	}
+	code, out, _ = runCLI(t, "results", "--config", e.cfg, "--wait", "30s")
+	if code != exitProblems || !strings.Contains(out, "SUCCES_PARTIEL, integrated in part") ||
+		!strings.Contains(out, "1 element(s) rejected") || !strings.Contains(out, "Vérification que l'établissement GARStructureUAI existe") ||
+		!strings.Contains(out, "_Eleve_0000.xml:") || !strings.Contains(out, "0000000X") {
+		t.Errorf("results after a partial delivery: exit %d\n%s", code, out)
+	}
+
+	// analyse --deposit: refused without a terminal, done with --force.
+	cfg, err := loadConfig(e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dout bytes.Buffer
+	if err := depositAnalyseur(context.Background(), cfg, newLogger(cfg.Log, &dout), partial, false, false, &dout); err == nil || exitCodeOf(err) != exitUsage || !strings.Contains(err.Error(), "§5.8") {
+		t.Errorf("deposit without a terminal: %v", err)
+	}
+	if err := depositAnalyseur(context.Background(), cfg, newLogger(cfg.Log, &dout), partial, false, true, &dout); err != nil {
+		t.Errorf("deposit --force: %v", err)
+	}
+	if !strings.Contains(dout.String(), "deposited ANALYSEUR/"+filepath.Base(partial)) {
+		t.Errorf("deposit output %q", dout.String())
+	}
+	// garsim analyses it and removes it.
+	waitFor(t, func() bool {
+		_, err := os.Stat(filepath.Join(e.root, gar.FolderAnalyseur, filepath.Base(partial)))
+		return os.IsNotExist(err)
+	})
+
+	// Metrics of every job.
+	sum, err := metrics.Load(filepath.Join(e.dir, "entgar.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for job, want := range map[string]string{"export": metrics.OutcomeSuccess, "upload": metrics.OutcomeSuccess, "results": metrics.OutcomePartial} {
+		if j := sum.Jobs[job]; j == nil || j.LastOutcome != want {
+			t.Errorf("metrics %s: %+v, want outcome %s", job, j, want)
+		}
+	}
+	if j := sum.Jobs["export"]; j == nil || j.Bytes == 0 || j.LastSuccess.IsZero() {
+		t.Errorf("export metrics %+v", j)
+	}
+	prom, _ := os.ReadFile(filepath.Join(e.dir, "entgar.prom"))
+	if !bytes.Contains(prom, []byte(`entgar_last_outcome{job="results",outcome="partial"} 1`)) {
+		t.Errorf("textfile:\n%s", prom)
+	}
+
+	// garsim stops cleanly; results then cannot reach it: exit 3.
+	if code, errs := e.stop(); code != 0 {
+		t.Errorf("garsim exit %d\n%s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "results", "--config", e.cfg); code != exitEnv {
+		t.Errorf("results with garsim down: exit %d\n%s", code, errs)
+	}
+	sum, _ = metrics.Load(filepath.Join(e.dir, "entgar.json"))
+	if j := sum.Jobs["results"]; j == nil || j.LastOutcome != metrics.OutcomeFailure {
+		t.Errorf("results metrics after a failure: %+v", j)
+	}
+}
+
+// TestResultsRejected: an archive with a bad MD5 lands in ERREUR; results
+// exits 1 and shows the MD5 control from the error report.
+func TestResultsRejected(t *testing.T) {
+	e := startGarsim(t)
+	t.Setenv("ENTGAR_EXPORT_DEGREES", "2D")
+	a := archivetest.Build(t, t.TempDir(), archivetest.Spec{Ident: "ZZ", Degree: gar.D2, Time: time.Now()})
+	// A connector that writes a wrong checksum, straight into ENTRANT.
+	os.WriteFile(gar.MD5Name(a), []byte(strings.Repeat("0", 32)), 0o644)
+	archivetest.Copy(t, a, filepath.Join(e.root, gar.FolderEntrant, "ZZ"))
+	code, out, errs := runCLI(t, "results", "--config", e.cfg, "--wait", "30s")
+	if code != exitProblems || !strings.Contains(out, "ERREUR, rejected") || !strings.Contains(out, "Contrôle de conformité du MD5") ||
+		!strings.Contains(errs, "last delivery not fully integrated") {
+		t.Errorf("results: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func exitCodeOf(err error) int {
+	if ee, ok := err.(*exitError); ok {
+		return ee.code
+	}
+	return -1
+}
