@@ -22,7 +22,7 @@ import (
 // configuration for the client commands pointing at it.
 type garsimEnv struct {
 	dir, root, cfg, out string
-	stop               func() (int, string)
+	stop                func() (int, string)
 }
 
 func startGarsim(t *testing.T) *garsimEnv {
