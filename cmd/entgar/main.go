@@ -48,6 +48,8 @@ var commands = []command{
 		"write deterministic synthetic source data", runGen},
 	{"export", "[--config F] [--source DIR] [--ident IDENT] [--out DIR] [--degree 1D|2D] [--json]",
 		"build the GAR archives (tar.gz + .MD5) from the source", runExport},
+	{"analyse", "ARCHIVE [--previous ARCHIVE] [--json] [--xsd DIR] [--examples N] [--config F]",
+		"predict GAR's verdict on an archive: names, MD5, grammar, keys, coherence, écarts", runAnalyse},
 }
 
 func main() {
