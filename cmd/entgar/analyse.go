@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"strings"
 
 	"github.com/entgar/entgar/config"
+	"github.com/entgar/entgar/export"
 	"github.com/entgar/entgar/export/analyse"
 )
 
@@ -105,4 +108,30 @@ func analyseOptions(cfg *config.Config) analyse.Options {
 		MaxExamples:      cfg.Analyse.MaxExamples,
 		TempDir:          cfg.Export.TempDir,
 	}
+}
+
+// analyseExported analyses the archives an export just wrote
+// (analyse.after_export) and fails when GAR would not take one whole.
+func analyseExported(ctx context.Context, cfg *config.Config, sum *export.Summary, log *slog.Logger) error {
+	var bad []string
+	for _, a := range sum.Archives {
+		rep, err := analyse.Archive(ctx, a.Path, analyseOptions(cfg))
+		if err != nil {
+			return fmt.Errorf("analyse %s: %w", a.Path, err)
+		}
+		args := []any{"archive", a.Path, "verdict", rep.Verdict.String(), "gar", rep.Verdict.GARStatus(), "seconds", rep.Seconds}
+		if rep.Verdict == analyse.Clean {
+			log.Info("analysis", args...)
+			continue
+		}
+		for _, c := range rep.Counts {
+			args = append(args, c.Control, c.Total)
+		}
+		log.Error("analysis: GAR would not take this archive whole; run entgar analyse on it for the details", args...)
+		bad = append(bad, fmt.Sprintf("%s (%s)", a.Path, rep.Verdict.GARStatus()))
+	}
+	if len(bad) > 0 {
+		return &exitError{exitProblems, fmt.Errorf("analysis of the exported archives: GAR would not take %s", strings.Join(bad, ", "))}
+	}
+	return nil
 }

@@ -108,9 +108,15 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
+		if err := enc.Encode(sum); err != nil {
+			return err
+		}
+	} else {
+		printSummary(stdout, sum)
 	}
-	printSummary(stdout, sum)
+	if cfg.Analyse.AfterExport {
+		return analyseExported(ctx, cfg, sum, log)
+	}
 	return nil
 }
 
