@@ -82,11 +82,30 @@ type Config struct {
 	Mediacentre MediacentreConfig `yaml:"mediacentre"`
 	// Server configures the HTTPS server of `entgar serve` (key server).
 	Server ServerConfig `yaml:"server"`
+	// Analyse configures the local analyser, `entgar analyse` and the
+	// analysis that follows an export (key analyse).
+	Analyse AnalyseConfig `yaml:"analyse"`
 	// Metrics configures the monitoring files written by the cron jobs
 	// (key metrics).
 	Metrics MetricsConfig `yaml:"metrics"`
 	// Garsim configures the GAR simulator of `entgar garsim` (key garsim).
 	Garsim GarsimConfig `yaml:"garsim"`
+}
+
+// AnalyseConfig configures the local analyser (key analyse).
+type AnalyseConfig struct {
+	// AfterExport makes `entgar export` analyse each archive it wrote and
+	// fail (exit 1) when GAR would reject it or drop data. Key
+	// analyse.after_export, default true.
+	AfterExport bool `yaml:"after_export"`
+	// MaxDeletionShare is the mass-deletion guard of `analyse --previous`:
+	// the analysis fails when the share of persons (pupils and staff) of
+	// the previous archive that the new one deletes is greater. Key
+	// analyse.max_deletion_share, default 0.10; greater than 0, at most 1.
+	MaxDeletionShare float64 `yaml:"max_deletion_share"`
+	// MaxExamples is the number of findings reported per control. Key
+	// analyse.max_examples, default 20; at least 1.
+	MaxExamples int `yaml:"max_examples"`
 }
 
 // ENTConfig identifies the ENT (key ent).
@@ -360,6 +379,11 @@ func Default() *Config {
 		},
 		Server: ServerConfig{
 			Listen: ":8443",
+		},
+		Analyse: AnalyseConfig{
+			AfterExport:      true,
+			MaxDeletionShare: 0.10,
+			MaxExamples:      20,
 		},
 		Garsim: GarsimConfig{
 			Root:             "./garsim/root",

@@ -155,6 +155,13 @@ func (c *Config) check() []problem {
 
 	k.oneOf("mediacentre.format", c.Mediacentre.Format, MediacentreFormatJSON, MediacentreFormatXML)
 
+	if s := c.Analyse.MaxDeletionShare; !(s > 0 && s <= 1) || math.IsNaN(s) {
+		k.addf("analyse.max_deletion_share", "must be greater than 0 and at most 1, got %v", s)
+	}
+	if c.Analyse.MaxExamples < 1 {
+		k.addf("analyse.max_examples", "must be at least 1, got %d", c.Analyse.MaxExamples)
+	}
+
 	if tf := c.Metrics.Textfile; tf != "" && !strings.HasSuffix(tf, ".prom") {
 		k.addf("metrics.textfile", "must end in .prom (the node exporter's textfile collector reads only those), got %q", tf)
 	}

@@ -124,6 +124,12 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	} else {
 		printSummary(stdout, sum)
 	}
+	if cfg.Analyse.AfterExport {
+		// Never deliver what the analyser says GAR would not take whole.
+		if err := analyseExported(ctx, cfg, sum, log); err != nil {
+			return err
+		}
+	}
 	if *upload {
 		return uploadExported(ctx, cfg, log, sum, stdout, *asJSON)
 	}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/entgar/entgar/config"
+	"github.com/entgar/entgar/export"
+	"github.com/entgar/entgar/export/analyse"
+)
+
+func runAnalyse(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("analyse", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "configuration file (default: ENTGAR_CONFIG, else built-in defaults)")
+	previous := fs.String("previous", "", "the last archive delivered for the same degree: compute the calcul des écarts")
+	asJSON := fs.Bool("json", false, "print the report as JSON on standard output")
+	xsdDir := fs.String("xsd", "", "directory holding the official GAR-ENT-1D.xsd and GAR-ENT-2D.xsd: validate with them instead of the built-in grammar")
+	examples := fs.Int("examples", 0, "findings shown per control (default analyse.max_examples; -1 for all)")
+	if err := fs.Parse(reorder(args)); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &exitError{exitUsage, err}
+	}
+	if fs.NArg() != 1 {
+		return usageErr("want exactly one ARCHIVE, got %d arguments", fs.NArg())
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	opts := analyseOptions(cfg)
+	opts.Previous, opts.XSDDir = *previous, *xsdDir
+	if *examples != 0 {
+		opts.MaxExamples = *examples
+	}
+	rep, err := analyse.Archive(ctx, fs.Arg(0), opts)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		b, err := rep.JSON()
+		if err != nil {
+			return err
+		}
+		if _, err := stdout.Write(append(b, '\n')); err != nil {
+			return err
+		}
+	} else if err := rep.WriteText(stdout); err != nil {
+		return err
+	}
+	if rep.Verdict != analyse.Clean {
+		return &exitError{exitProblems, fmt.Errorf("%s: GAR would answer %s", fs.Arg(0), rep.Verdict.GARStatus())}
+	}
+	return nil
+}
+
+// reorder moves flags before the positional arguments, so that
+// `entgar analyse ARCHIVE --json` works as well as the other order.
+func reorder(args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			pos = append(pos, args[i+1:]...)
+			i = len(args)
+		case len(a) > 1 && a[0] == '-':
+			flags = append(flags, a)
+			if !hasValue(a) && i+1 < len(args) && takesValue(a) {
+				flags = append(flags, args[i+1])
+				i++
+			}
+		default:
+			pos = append(pos, a)
+		}
+	}
+	return append(flags, pos...)
+}
+
+func hasValue(flag string) bool {
+	for _, c := range flag {
+		if c == '=' {
+			return true
+		}
+	}
+	return false
+}
+
+func takesValue(flag string) bool {
+	switch flag {
+	case "-config", "--config", "-previous", "--previous", "-xsd", "--xsd", "-examples", "--examples":
+		return true
+	}
+	return false
+}
+
+// analyseOptions maps the analyse section of the configuration.
+func analyseOptions(cfg *config.Config) analyse.Options {
+	return analyse.Options{
+		MaxDeletionShare: cfg.Analyse.MaxDeletionShare,
+		MaxExamples:      cfg.Analyse.MaxExamples,
+		TempDir:          cfg.Export.TempDir,
+	}
+}
+
+// analyseExported analyses the archives an export just wrote
+// (analyse.after_export) and fails when GAR would not take one whole.
+func analyseExported(ctx context.Context, cfg *config.Config, sum *export.Summary, log *slog.Logger) error {
+	var bad []string
+	for _, a := range sum.Archives {
+		rep, err := analyse.Archive(ctx, a.Path, analyseOptions(cfg))
+		if err != nil {
+			return fmt.Errorf("analyse %s: %w", a.Path, err)
+		}
+		args := []any{"archive", a.Path, "verdict", rep.Verdict.String(), "gar", rep.Verdict.GARStatus(), "seconds", rep.Seconds}
+		if rep.Verdict == analyse.Clean {
+			log.Info("analysis", args...)
+			continue
+		}
+		for _, c := range rep.Counts {
+			args = append(args, c.Control, c.Total)
+		}
+		log.Error("analysis: GAR would not take this archive whole; run entgar analyse on it for the details", args...)
+		bad = append(bad, fmt.Sprintf("%s (%s)", a.Path, rep.Verdict.GARStatus()))
+	}
+	if len(bad) > 0 {
+		return &exitError{exitProblems, fmt.Errorf("analysis of the exported archives: GAR would not take %s", strings.Join(bad, ", "))}
+	}
+	return nil
+}
