@@ -57,6 +57,11 @@ const (
 	MediacentreFormatJSON = "json"
 	// MediacentreFormatXML is the mediacentre.format asking GAR for XML.
 	MediacentreFormatXML = "xml"
+
+	// GarsimCheckerAnalyse is the garsim.checker using entgar's analyser.
+	GarsimCheckerAnalyse = "analyse"
+	// GarsimCheckerBasic is the garsim.checker using garsim's own checks.
+	GarsimCheckerBasic = "basic"
 )
 
 // EnvPrefix starts the name of every environment variable that overrides a
@@ -335,6 +340,11 @@ type GarsimConfig struct {
 	// ENTRANT (GAR: several times an hour). Key garsim.collecte_interval,
 	// default 10m; positive.
 	CollecteInterval time.Duration `yaml:"collecte_interval"`
+	// Checker is how the collecte analyses an archive's content: "analyse"
+	// (entgar's analyser: grammar, keys, annex §9 controls, écarts) or
+	// "basic" (garsim's own quicker checks, independent of the analyser).
+	// Key garsim.checker, default "analyse".
+	Checker string `yaml:"checker"`
 }
 
 // Default returns a new Config holding the default of every key. Each call
@@ -391,6 +401,7 @@ func Default() *Config {
 			HostKeyFile:      "./garsim/host_key",
 			AuthorizedKeys:   "./garsim/authorized_keys",
 			CollecteInterval: 10 * time.Minute,
+			Checker:          GarsimCheckerAnalyse,
 		},
 	}
 }

@@ -191,6 +191,7 @@ func (c *Config) check() []problem {
 	k.notEmpty("garsim.host_key_file", g.HostKeyFile)
 	k.notEmpty("garsim.authorized_keys", g.AuthorizedKeys)
 	k.positive("garsim.collecte_interval", g.CollecteInterval)
+	k.oneOf("garsim.checker", g.Checker, GarsimCheckerAnalyse, GarsimCheckerBasic)
 
 	return k.problems
 }

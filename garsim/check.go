@@ -53,8 +53,9 @@ const (
 	maxBuiltinErrors = 100000
 )
 
-// CheckArchive is the built-in Checker: what garsim verifies by itself when
-// no analyser is plugged in. It reads the archive twice, streaming:
+// CheckArchive is garsim's basic Checker, independent of the analyser
+// (garsim.checker: basic): quicker, and a second opinion when the
+// analyser itself is under test. It reads the archive twice, streaming:
 //
 //   - technical checks, any failure rejecting the archive: gzip and tar
 //     readable, every member a regular file named
@@ -70,8 +71,8 @@ const (
 //     (GARPersonIdentifiant, GARStructureUAI) is empty or already seen in
 //     another sub-file of the same type.
 //
-// Full grammar validation and the other coherence controls are the job of
-// the analyser (export/analyse), plugged in as the collecte's Checker.
+// Full grammar validation and the other coherence controls are the
+// analyser's (AnalyseChecker, the default).
 func CheckArchive(ctx context.Context, archive, previous string) (*Analysis, error) {
 	name := filepath.Base(archive)
 	an, err := gar.ParseName(name)

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/entgar/entgar/export/analyse"
 	"github.com/entgar/entgar/export/results"
 	"github.com/entgar/entgar/gar"
 )
@@ -31,7 +32,7 @@ type CollecteOptions struct {
 	// (nomProjetENT); the idENT itself when missing.
 	Names map[string]string
 	// Check analyses archives that passed naming and MD5; nil means
-	// CheckArchive.
+	// AnalyseChecker with the analyser's defaults.
 	Check Checker
 	// Now is the clock; nil means time.Now. Tests move it to cross the
 	// 2-hour window.
@@ -68,7 +69,7 @@ func NewCollecte(o CollecteOptions) (*Collecte, error) {
 		return nil, errors.New("collecte: no idENT")
 	}
 	if o.Check == nil {
-		o.Check = CheckArchive
+		o.Check = AnalyseChecker(analyse.Options{})
 	}
 	if o.Now == nil {
 		o.Now = time.Now

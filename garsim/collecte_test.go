@@ -27,10 +27,14 @@ type sim struct {
 	col  *Collecte
 }
 
-func newSim(t *testing.T) *sim {
+// newSim uses the basic checker, whose control labels the tests check;
+// TestCollecteWithAnalyser covers the default one.
+func newSim(t *testing.T) *sim { return newSimWith(t, CheckArchive) }
+
+func newSimWith(t *testing.T, check Checker) *sim {
 	t.Helper()
 	s := &sim{t: t, root: t.TempDir(), now: time.Now()}
-	col, err := NewCollecte(CollecteOptions{Root: s.root, Idents: []string{ident}, Names: map[string]string{ident: "ENT de test"}, Now: func() time.Time { return s.now }})
+	col, err := NewCollecte(CollecteOptions{Root: s.root, Idents: []string{ident}, Names: map[string]string{ident: "ENT de test"}, Check: check, Now: func() time.Time { return s.now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,18 +180,7 @@ func TestCollecteMissingType(t *testing.T) {
 
 func TestCollecteBadXML(t *testing.T) {
 	s := newSim(t)
-	a := s.deposit(mutated(t, gar.D2, func(name string, data []byte) (string, []byte) {
-		if strings.Contains(name, "_Enseignant_0000") {
-			// Break the third line: an unclosed tag.
-			lines := bytes.SplitN(data, []byte("\n"), 4)
-			if len(lines) == 4 {
-				lines[2] = append([]byte("<men:Broken"), lines[2]...)
-				return name, bytes.Join(lines, []byte("\n"))
-			}
-			return name, data[:len(data)/2]
-		}
-		return name, data
-	}))
+	a := s.deposit(mutated(t, gar.D2, brokenXML))
 	s.pass()
 	s.wantIn(a, gar.FolderErreur)
 	el := s.errorReport(a).Elements
@@ -196,10 +189,10 @@ func TestCollecteBadXML(t *testing.T) {
 	}
 }
 
-func TestCollecteUnknownUAIIsPartial(t *testing.T) {
-	s := newSim(t)
-	// Point the first pupil at an establishment the Etab file lacks.
-	a := s.deposit(mutated(t, gar.D2, func(name string, data []byte) (string, []byte) {
+// unknownUAI points the first pupil at an establishment the Etab file
+// lacks.
+func unknownUAI(t *testing.T) func(string, []byte) (string, []byte) {
+	return func(name string, data []byte) (string, []byte) {
 		if strings.Contains(name, "_Eleve_0000") {
 			re := regexp.MustCompile(`<men:GARPersonEtab>[^<]*</men:GARPersonEtab>`)
 			loc := re.FindIndex(data)
@@ -211,7 +204,44 @@ func TestCollecteUnknownUAIIsPartial(t *testing.T) {
 			return name, append(out, data[loc[1]:]...)
 		}
 		return name, data
-	}))
+	}
+}
+
+// unknownProfileUAI points the first pupil's profile at an establishment
+// the Etab file lacks (annex §9: "Vérification que l'établissement
+// GARStructureUAI existe").
+func unknownProfileUAI(t *testing.T) func(string, []byte) (string, []byte) {
+	return func(name string, data []byte) (string, []byte) {
+		if strings.Contains(name, "_Eleve_0000") {
+			re := regexp.MustCompile(`(<men:GARPersonProfils>\s*<men:GARStructureUAI>)[^<]*(</men:GARStructureUAI>)`)
+			loc := re.FindSubmatchIndex(data)
+			if loc == nil {
+				t.Fatal("no GARPersonProfils in the Eleve file")
+			}
+			out := append([]byte{}, data[:loc[3]]...)
+			out = append(out, "9999999Z"...)
+			return name, append(out, data[loc[4]:]...)
+		}
+		return name, data
+	}
+}
+
+// brokenXML breaks the third line of the first Enseignant file.
+func brokenXML(name string, data []byte) (string, []byte) {
+	if strings.Contains(name, "_Enseignant_0000") {
+		lines := bytes.SplitN(data, []byte("\n"), 4)
+		if len(lines) == 4 {
+			lines[2] = append([]byte("<men:Broken"), lines[2]...)
+			return name, bytes.Join(lines, []byte("\n"))
+		}
+		return name, data[:len(data)/2]
+	}
+	return name, data
+}
+
+func TestCollecteUnknownUAIIsPartial(t *testing.T) {
+	s := newSim(t)
+	a := s.deposit(mutated(t, gar.D2, unknownUAI(t)))
 	out := s.pass()
 	s.wantIn(a, gar.FolderSuccesPartiel)
 	if len(out) != 1 || out[0].Folder != gar.FolderSuccesPartiel || out[0].Errors != 1 {
@@ -223,8 +253,10 @@ func TestCollecteUnknownUAIIsPartial(t *testing.T) {
 	}
 }
 
-func TestCollecteDuplicateKeyAcrossSubfilesIsIgnored(t *testing.T) {
-	s := newSim(t)
+// duplicateAcrossSubfiles gives the first pupil of Eleve_0001 the
+// identifier of the first pupil of Eleve_0000, and returns the archive and
+// that identifier.
+func duplicateAcrossSubfiles(t *testing.T) (string, []byte) {
 	src := build(t, gar.D2, stamp, 20) // Eleve split in several sub-files
 	dst := filepath.Join(t.TempDir(), filepath.Base(src))
 	re := regexp.MustCompile(`<men:GAREleve>\s*<men:GARPersonIdentifiant>([^<]*)</men:GARPersonIdentifiant>`)
@@ -248,6 +280,12 @@ func TestCollecteDuplicateKeyAcrossSubfilesIsIgnored(t *testing.T) {
 		}
 		return name, data
 	})
+	return dst, firstID
+}
+
+func TestCollecteDuplicateKeyAcrossSubfilesIsIgnored(t *testing.T) {
+	s := newSim(t)
+	dst, firstID := duplicateAcrossSubfiles(t)
 	a := s.deposit(dst)
 	out := s.pass()
 	if len(out) != 1 || out[0].Ignored != 1 {
@@ -412,5 +450,57 @@ func TestAnalyseurRemovesAfterAnalysis(t *testing.T) {
 	}
 	if _, err := os.Stat(tmp); err != nil {
 		t.Errorf("temporary upload removed: %v", err)
+	}
+}
+
+// TestCollecteWithAnalyser runs the default checker, entgar's analyser, on
+// the same cases: the folders agree with the basic checker's, the reports
+// carry the analyser's control codes.
+func TestCollecteWithAnalyser(t *testing.T) {
+	s := newSimWith(t, nil)
+	clean1 := s.deposit(build(t, gar.D1, stamp, 0))
+	s.pass()
+	s.wantIn(clean1, gar.FolderSucces)
+
+	s = newSimWith(t, nil)
+	bad := s.deposit(mutated(t, gar.D2, brokenXML))
+	s.pass()
+	s.wantIn(bad, gar.FolderErreur)
+	el := s.errorReport(bad).Elements
+	if len(el) == 0 || !strings.HasPrefix(el[0].Controle, "xsd.") || el[0].Type != "Enseignant" || el[0].Ligne == 0 {
+		t.Errorf("broken XML: %+v", el)
+	}
+
+	s = newSimWith(t, nil)
+	partial := s.deposit(mutated(t, gar.D2, unknownProfileUAI(t)))
+	out := s.pass()
+	s.wantIn(partial, gar.FolderSuccesPartiel)
+	found := false
+	for _, e := range s.errorReport(partial).Elements {
+		found = found || e.Controle == "ref.etab" && strings.Contains(e.Erreur, "9999999Z") && e.Ligne > 0 && e.Type == "Eleve"
+	}
+	if !found || len(out) != 1 || out[0].Errors == 0 {
+		t.Errorf("unknown UAI: %+v %+v", out, s.errorReport(partial).Elements)
+	}
+
+	s = newSimWith(t, nil)
+	dup, id := duplicateAcrossSubfiles(t)
+	name := s.deposit(dup)
+	out = s.pass()
+	if len(out) != 1 || out[0].Ignored == 0 {
+		t.Fatalf("duplicate key: %+v", out)
+	}
+	n, _ := gar.ParseName(name)
+	f, err := os.Open(filepath.Join(s.dir(gar.FolderErreur), results.IgnoredReportName(ident, n.Timestamp, n.Degree)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := results.Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Elements[0].Controle != "key.duplicate" || !strings.Contains(rep.Elements[0].Erreur+rep.Elements[0].Fichier, "_Eleve_") {
+		t.Errorf("ignored report %+v (key %s)", rep.Elements, id)
 	}
 }

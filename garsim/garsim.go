@@ -50,7 +50,7 @@ type CollecteConfig struct {
 	// Interval is the time between passes; GAR polls "several times an
 	// hour".
 	Interval time.Duration
-	// Check analyses archive contents; nil means CheckArchive.
+	// Check analyses archive contents; nil means AnalyseChecker.
 	Check Checker
 }
 

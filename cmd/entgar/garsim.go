@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/entgar/entgar/config"
+	"github.com/entgar/entgar/export/analyse"
 	"github.com/entgar/entgar/gar"
 	"github.com/entgar/entgar/garsim"
 )
@@ -80,7 +82,7 @@ func runGarsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			Listen: g.SFTPListen, HostKeyFile: g.HostKeyFile, AuthorizedKeys: g.AuthorizedKeys,
 			KnownHostsOut: *knownHostsOut,
 		},
-		Collecte: garsim.CollecteConfig{Interval: g.CollecteInterval, Check: collecteChecker()},
+		Collecte: garsim.CollecteConfig{Interval: g.CollecteInterval, Check: collecteChecker(cfg)},
 		Logger:   log,
 	})
 	if err != nil {
@@ -100,6 +102,11 @@ func inside(path, root string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// collecteChecker is the content check of garsim's collecte: the built-in
-// one until the analyser is wired in.
-func collecteChecker() garsim.Checker { return garsim.CheckArchive }
+// collecteChecker is the content check garsim.checker asks for.
+func collecteChecker(cfg *config.Config) garsim.Checker {
+	if cfg.Garsim.Checker == config.GarsimCheckerBasic {
+		return garsim.CheckArchive
+	}
+	// GAR's own node limit applies, not export.max_nodes.
+	return garsim.AnalyseChecker(analyse.Options{MaxDeletionShare: cfg.Analyse.MaxDeletionShare})
+}

@@ -141,10 +141,12 @@ func TestGarsimEndToEnd(t *testing.T) {
 	src := archivetest.Build(t, t.TempDir(), archivetest.Spec{Ident: "ZZ", Degree: gar.D1, Time: ts})
 	partial := filepath.Join(t.TempDir(), filepath.Base(src))
 	archivetest.Rewrite(t, src, partial, func(name string, data []byte) (string, []byte) {
-		if strings.Contains(name, "_Eleve_") {
-			i := bytes.Index(data, []byte("<men:GARPersonEtab>"))
-			j := bytes.Index(data[i:], []byte("</men:GARPersonEtab>"))
-			data = append(append(append([]byte{}, data[:i]...), "<men:GARPersonEtab>0000000X"...), data[i+j:]...)
+		if strings.Contains(name, "_Eleve_0000") {
+			open := []byte("<men:GARPersonProfils>")
+			i := bytes.Index(data, open)
+			j := i + bytes.Index(data[i:], []byte("</men:GARStructureUAI>"))
+			k := i + bytes.Index(data[i:], []byte("<men:GARStructureUAI>")) + len("<men:GARStructureUAI>")
+			data = append(append(append([]byte{}, data[:k]...), "0000000X"...), data[j:]...)
 		}
 		return name, data
 	})
@@ -153,7 +155,7 @@ func TestGarsimEndToEnd(t *testing.T) {
 	}
 	code, out, _ = runCLI(t, "results", "--config", e.cfg, "--wait", "30s")
 	if code != exitProblems || !strings.Contains(out, "SUCCES_PARTIEL, integrated in part") ||
-		!strings.Contains(out, "1 element(s) rejected") || !strings.Contains(out, "Vérification que l'établissement GARStructureUAI existe") ||
+		!strings.Contains(out, "element(s) rejected") || !strings.Contains(out, "ref.etab") ||
 		!strings.Contains(out, "_Eleve_0000.xml:") || !strings.Contains(out, "0000000X") {
 		t.Errorf("results after a partial delivery: exit %d\n%s", code, out)
 	}
