@@ -31,13 +31,36 @@ vet:
 test: peers vet
 	$(GO) test -race -count=1 ./...
 
-# The main job end to end on built-in data: generate a realistic source,
-# export both degrees into ./out.
+# The nightly job end to end on built-in data, against the GAR simulator:
+# generate a realistic source, start `entgar garsim` in the background on a
+# free port (its host key, a client key and the known_hosts are generated
+# in demo/), export both degrees with --upload, wait for the simulator's
+# collecte with `entgar results --wait`, print the result, stop garsim.
+# Needs nothing but Go: no OpenSSH, no network beyond loopback.
+DEMO := demo
 demo: build
-	$(BIN) gen --out data --students 20000 --seed 1
-	ENTGAR_LOG_LEVEL=warn $(BIN) export --config config.example.yaml --source data --out out
-	@echo
-	@echo "archives are in ./out:"; ls -l out/*.tar.gz out/*.MD5
+	@set -e; d=$(DEMO); rm -rf $$d; mkdir -p $$d; \
+	$(BIN) gen --out $$d/data --students 20000 --seed 1; \
+	printf '%s\n' \
+	  'ent: {id: ZZ, name: "ENT de démonstration"}' \
+	  "source: {path: $$d/data}" \
+	  "export: {out: $$d/out}" \
+	  "sftp: {host: 127.0.0.1, user: ent, key_file: $$d/id_ent, known_hosts: $$d/known_hosts}" \
+	  "metrics: {textfile: $$d/entgar.prom}" \
+	  "garsim: {root: $$d/gar, sftp_listen: '127.0.0.1:0', host_key_file: $$d/host_key, authorized_keys: $$d/authorized_keys, collecte_interval: 1s}" \
+	  > $$d/entgar.yaml; \
+	export ENTGAR_CONFIG=$$d/entgar.yaml ENTGAR_LOG_LEVEL=warn; \
+	$(BIN) garsim --known-hosts-out $$d/known_hosts --new-client-key $$d/id_ent 2> $$d/garsim.log & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null || true' EXIT; \
+	for i in $$(seq 100); do [ -s $$d/known_hosts ] && break; kill -0 $$pid || { cat $$d/garsim.log; exit 3; }; sleep 0.1; done; \
+	export ENTGAR_SFTP_PORT=$$(sed -n 's/^\[127\.0\.0\.1\]:\([0-9]*\) .*/\1/p' $$d/known_hosts); \
+	echo "garsim listening on 127.0.0.1:$$ENTGAR_SFTP_PORT (root $$d/gar, log $$d/garsim.log)"; \
+	$(BIN) export --upload; \
+	echo; echo "waiting for the collecte:"; \
+	code=0; $(BIN) results --wait 2m || code=$$?; \
+	kill $$pid; wait $$pid || true; trap - EXIT; \
+	echo; echo "GAR's folders:"; find $$d/gar -type f | sort; \
+	echo "metrics: $$d/entgar.prom; results exit code $$code"; exit $$code
 
 # Export speed and memory against a gzip-only baseline measured in the same
 # run (see docs/performance.md).
@@ -49,4 +72,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./export/source
 
 clean:
-	rm -rf bin out data bench/work
+	rm -rf bin out data bench/work $(DEMO)

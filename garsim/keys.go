@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -36,6 +37,9 @@ func LoadOrCreateHostKey(path string) (ssh.Signer, error) {
 	}
 	block, err := ssh.MarshalPrivateKey(priv, "garsim host key")
 	if err != nil {
+		return nil, fmt.Errorf("host key: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("host key: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -96,4 +100,63 @@ func ReadAuthorizedKeys(path string) ([]ssh.PublicKey, error) {
 // hostKey at addr (host:port), e.g. "[127.0.0.1]:2222 ssh-ed25519 AAAA...".
 func KnownHostsLine(addr string, hostKey ssh.PublicKey) string {
 	return knownhosts.Line([]string{knownhosts.Normalize(addr)}, hostKey)
+}
+
+// AuthorizeNewClientKey is for rehearsals on a fresh machine: it makes sure
+// an ed25519 client key exists at keyPath (generated, mode 0600, with
+// keyPath+".pub", when missing) and that its public key is in the
+// authorized_keys file (appended, the file created when missing).
+func AuthorizeNewClientKey(keyPath, authorizedKeys string) error {
+	data, err := os.ReadFile(keyPath)
+	var signer ssh.Signer
+	switch {
+	case err == nil:
+		if signer, err = ssh.ParsePrivateKey(data); err != nil {
+			return fmt.Errorf("client key %s: %w", keyPath, err)
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		for _, p := range []string{keyPath, authorizedKeys} {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return fmt.Errorf("client key: %w", err)
+			}
+		}
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return fmt.Errorf("client key: generate: %w", err)
+		}
+		block, err := ssh.MarshalPrivateKey(priv, "entgar demo client key")
+		if err != nil {
+			return fmt.Errorf("client key: %w", err)
+		}
+		if err := os.WriteFile(keyPath, pem.EncodeToMemory(block), 0o600); err != nil {
+			return fmt.Errorf("client key: %w", err)
+		}
+		if signer, err = ssh.NewSignerFromKey(priv); err != nil {
+			return fmt.Errorf("client key: %w", err)
+		}
+		if err := os.WriteFile(keyPath+".pub", ssh.MarshalAuthorizedKey(signer.PublicKey()), 0o644); err != nil {
+			return fmt.Errorf("client key: %w", err)
+		}
+	default:
+		return fmt.Errorf("client key: %w", err)
+	}
+	if keys, err := ReadAuthorizedKeys(authorizedKeys); err == nil {
+		for _, k := range keys {
+			if bytes.Equal(k.Marshal(), signer.PublicKey().Marshal()) {
+				return nil
+			}
+		}
+	}
+	f, err := os.OpenFile(authorizedKeys, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("authorized keys: %w", err)
+	}
+	_, err = f.Write(ssh.MarshalAuthorizedKey(signer.PublicKey()))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("authorized keys %s: %w", authorizedKeys, err)
+	}
+	return nil
 }

@@ -27,6 +27,7 @@ func runGarsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	listen := fs.String("listen", "", "SFTP address host:port (overrides garsim.sftp_listen; port 0 picks a free one)")
 	root := fs.String("root", "", "directory served (overrides garsim.root)")
 	knownHostsOut := fs.String("known-hosts-out", "", "once listening, write the known_hosts line of the server (actual address and host key) to this file")
+	newClientKey := fs.String("new-client-key", "", "for rehearsals: create an ed25519 client key at this path if missing and add it to garsim.authorized_keys")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -71,6 +72,11 @@ func runGarsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if cfg.ENT.Name != "" {
 		for _, id := range idents {
 			names[id] = cfg.ENT.Name
+		}
+	}
+	if *newClientKey != "" {
+		if err := garsim.AuthorizeNewClientKey(*newClientKey, g.AuthorizedKeys); err != nil {
+			return &exitError{exitEnv, err}
 		}
 	}
 	log := newLogger(cfg.Log, stderr)

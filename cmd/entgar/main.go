@@ -56,7 +56,7 @@ var commands = []command{
 		"where GAR put our last archives, and its reports", runResults},
 	{"ido", "--mapping FILE [--config F] [--dry-run] [--json]",
 		"build the IDO continuity file and deposit it in MIGRATION_IDO", runIDO},
-	{"garsim", "[--config F] [--listen ADDR] [--root DIR] [--known-hosts-out F]",
+	{"garsim", "[--config F] [--listen ADDR] [--root DIR] [--known-hosts-out F] [--new-client-key F]",
 		"run the GAR simulator (SFTP drop and collecte)", runGarsim},
 }
 
