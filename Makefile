@@ -14,10 +14,12 @@ build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/entgar
 
 # Test peers: xmllint validates every file the tests produce against the
-# official GAR XSDs (../shared/gar/xsd).
+# official GAR XSDs (../shared/gar/xsd); OpenSSH's sftp client drives the
+# GAR simulator (garsim) as an operator would.
 peers:
 	@missing=""; \
 	command -v xmllint >/dev/null || missing="$$missing libxml2-utils"; \
+	command -v sftp >/dev/null || missing="$$missing openssh-client"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing test peers:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
