@@ -22,6 +22,8 @@ func runAnalyse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	asJSON := fs.Bool("json", false, "print the report as JSON on standard output")
 	xsdDir := fs.String("xsd", "", "directory holding the official GAR-ENT-1D.xsd and GAR-ENT-2D.xsd: validate with them instead of the built-in grammar")
 	examples := fs.Int("examples", 0, "findings shown per control (default analyse.max_examples; -1 for all)")
+	deposit := fs.Bool("deposit", false, "also put the archive in GAR's ANALYSEUR folder (pre-production, sftp.* keys) for GAR's own analysis by e-mail; never from cron")
+	force := fs.Bool("force", false, "with --deposit: allow it without a terminal (a person must still be behind the run)")
 	if err := fs.Parse(reorder(args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -30,6 +32,11 @@ func runAnalyse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if fs.NArg() != 1 {
 		return usageErr("want exactly one ARCHIVE, got %d arguments", fs.NArg())
+	}
+	interactive := stdinIsTerminal()
+	if *deposit && !interactive && !*force {
+		// Refuse before the analysis: the run is likely a cron job.
+		return &exitError{exitUsage, errNotInteractive}
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
@@ -54,6 +61,17 @@ func runAnalyse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	} else if err := rep.WriteText(stdout); err != nil {
 		return err
+	}
+	if *deposit {
+		// GAR's analysis is wanted whatever the local verdict: it is the
+		// second opinion.
+		msg := stdout
+		if *asJSON {
+			msg = stderr // keep standard output one JSON document
+		}
+		if err := depositAnalyseur(ctx, cfg, newLogger(cfg.Log, stderr), fs.Arg(0), interactive, *force, msg); err != nil {
+			return err
+		}
 	}
 	if rep.Verdict != analyse.Clean {
 		return &exitError{exitProblems, fmt.Errorf("%s: GAR would answer %s", fs.Arg(0), rep.Verdict.GARStatus())}

@@ -38,4 +38,4 @@ func depositAnalyseur(ctx context.Context, cfg *config.Config, log *slog.Logger,
 
 // stdinIsTerminal reports whether standard input is a terminal, i.e. a
 // person may be typing rather than cron.
-func stdinIsTerminal() bool { return isTerminal(os.Stdin) }
+func stdinIsTerminal() bool { return isTTY(os.Stdin) }

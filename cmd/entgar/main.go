@@ -48,7 +48,7 @@ var commands = []command{
 		"write deterministic synthetic source data", runGen},
 	{"export", "[--config F] [--source DIR] [--ident IDENT] [--out DIR] [--degree 1D|2D] [--json] [--upload]",
 		"build the GAR archives (tar.gz + .MD5) from the source", runExport},
-	{"analyse", "ARCHIVE [--previous ARCHIVE] [--json] [--xsd DIR] [--examples N] [--config F]",
+	{"analyse", "ARCHIVE [--previous ARCHIVE] [--json] [--xsd DIR] [--examples N] [--config F] [--deposit [--force]]",
 		"predict GAR's verdict on an archive: names, MD5, grammar, keys, coherence, écarts", runAnalyse},
 	{"upload", "[--config F] [--out DIR] [--ident IDENT] [--json] [ARCHIVE...]",
 		"deliver archives and their .MD5 to GAR's SFTP (ENTRANT)", runUpload},
