@@ -47,8 +47,11 @@ type session struct {
 func (s *session) close() {
 	s.once.Do(func() {
 		close(s.closed)
-		s.sftp.Close()
+		// The TCP connection goes first: closing the SFTP client first
+		// waits for the server, which may be the thing that hangs.
+		s.conn.Close()
 		s.ssh.Close()
+		s.sftp.Close()
 	})
 }
 

@@ -109,9 +109,9 @@ func (e *permanentError) Unwrap() error { return e.err }
 func describe(err error) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%w (no such file or directory; check sftp.root and that GAR created the folder for this idENT)", err)
+		return fmt.Errorf("%w (check sftp.root, and that GAR created the folder for this idENT)", err)
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("%w (permission denied by the server; GAR's folders other than ENTRANT and MIGRATION_IDO are read-only)", err)
+		return fmt.Errorf("%w (refused by the server: check the account's rights; on GAR only ENTRANT, MIGRATION_IDO and ANALYSEUR are writable)", err)
 	}
 	return err
 }

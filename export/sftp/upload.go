@@ -92,6 +92,34 @@ func (e *NewerArchiveError) Error() string {
 // server acknowledged the data. Calling Upload again after success finds
 // both files in place and sends nothing.
 func (c *Client) Upload(ctx context.Context, localArchive string) (*Delivery, error) {
+	d, err := c.upload(ctx, localArchive)
+	if err != nil && d != nil {
+		// Leave no temporary file behind when the server is still there
+		// (a full disk, a refused rename); after a network failure the
+		// next run removes them.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.IOTimeout)
+		defer cancel()
+		for _, p := range []string{d.Archive, d.MD5File} {
+			tmp := path.Join(path.Dir(p), TempName(path.Base(p)))
+			if c.removeOnce(cctx, tmp) == nil {
+				c.log.Info("removed the temporary file of the failed upload", "file", tmp)
+			}
+		}
+		return nil, err
+	}
+	return d, err
+}
+
+// removeOnce removes p without retrying.
+func (c *Client) removeOnce(ctx context.Context, p string) error {
+	s, err := c.session(ctx)
+	if err != nil {
+		return err
+	}
+	return c.watch(ctx, s, nil, func() error { return s.sftp.Remove(c.remote(p)) })
+}
+
+func (c *Client) upload(ctx context.Context, localArchive string) (*Delivery, error) {
 	started := time.Now()
 	name := filepath.Base(localArchive)
 	n, err := gar.ParseName(name)
@@ -112,19 +140,19 @@ func (c *Client) Upload(ctx context.Context, localArchive string) (*Delivery, er
 
 	fi, err := c.Stat(ctx, dir)
 	if err != nil {
-		return nil, fmt.Errorf("upload %s: %w", name, err)
+		return d, fmt.Errorf("upload %s: %w", name, err)
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("upload %s: %s on %s is not a directory", name, c.remote(dir), c.addr)
+		return d, fmt.Errorf("upload %s: %s on %s is not a directory", name, c.remote(dir), c.addr)
 	}
 	if err := c.clearOlder(ctx, dir, n, name, d); err != nil {
-		return nil, fmt.Errorf("upload %s: %w", name, err)
+		return d, fmt.Errorf("upload %s: %w", name, err)
 	}
 
 	arch := &transfer{dir: dir, name: name, size: size}
 	f, err := os.Open(localArchive)
 	if err != nil {
-		return nil, &localError{fmt.Errorf("upload %s: %w", name, err)}
+		return d, &localError{fmt.Errorf("upload %s: %w", name, err)}
 	}
 	defer f.Close()
 	arch.src = f
@@ -136,17 +164,17 @@ func (c *Client) Upload(ctx context.Context, localArchive string) (*Delivery, er
 	if afi, err := c.Stat(ctx, d.Archive); err == nil && afi.Size() == size {
 		haveArchive, arch.modTime = true, afi.ModTime()
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("upload %s: %w", name, err)
+		return d, fmt.Errorf("upload %s: %w", name, err)
 	}
 	if haveArchive {
 		ok, err := c.hasMD5(ctx, d.MD5File, sum)
 		if err != nil {
-			return nil, fmt.Errorf("upload %s: %w", name, err)
+			return d, fmt.Errorf("upload %s: %w", name, err)
 		}
 		if ok {
 			mfi, err := c.Stat(ctx, d.MD5File)
 			if err != nil {
-				return nil, fmt.Errorf("upload %s: %w", name, err)
+				return d, fmt.Errorf("upload %s: %w", name, err)
 			}
 			if gap := mfi.ModTime().Sub(arch.modTime); gap.Abs() <= Window {
 				d.AlreadyThere, d.ArchiveTime, d.MD5Time = true, arch.modTime, mfi.ModTime()
@@ -158,7 +186,7 @@ func (c *Client) Upload(ctx context.Context, localArchive string) (*Delivery, er
 		// An MD5 that is wrong, or too far from its archive, goes first:
 		// the MD5 must never sit beside an archive it does not match.
 		if err := c.removeIfPresent(ctx, d.MD5File); err != nil {
-			return nil, fmt.Errorf("upload %s: %w", name, err)
+			return d, fmt.Errorf("upload %s: %w", name, err)
 		}
 	}
 
@@ -177,7 +205,7 @@ func (c *Client) Upload(ctx context.Context, localArchive string) (*Delivery, er
 			log.Info("uploading archive", "dir", dir, "bytes", size)
 			t0 := time.Now()
 			if err := c.send(ctx, arch); err != nil {
-				return nil, fmt.Errorf("upload %s: %w", name, err)
+				return d, fmt.Errorf("upload %s: %w", name, err)
 			}
 			secs := time.Since(t0).Seconds()
 			log.Info("archive in place", "bytes", size, "seconds", secs, "mib_per_s", float64(size)/(1<<20)/max(secs, 1e-9))
@@ -187,14 +215,14 @@ func (c *Client) Upload(ctx context.Context, localArchive string) (*Delivery, er
 			break
 		}
 		if !errors.Is(err, errTooLate) {
-			return nil, fmt.Errorf("upload %s: %w", name, err)
+			return d, fmt.Errorf("upload %s: %w", name, err)
 		}
 		if round > 0 {
-			return nil, &permanentError{fmt.Errorf("upload %s: the MD5 cannot be put within %s of its archive on %s (does the server's clock jump?)", name, Window, c.addr)}
+			return d, &permanentError{fmt.Errorf("upload %s: the MD5 cannot be put within %s of its archive on %s (does the server's clock jump?)", name, Window, c.addr)}
 		}
 		log.Warn("the archive has been in ENTRANT too long for its MD5 to be accepted; uploading it again", "archive_time", arch.modTime, "window", Window)
 		if err := c.removeIfPresent(ctx, md5.temp()); err != nil {
-			return nil, fmt.Errorf("upload %s: %w", name, err)
+			return d, fmt.Errorf("upload %s: %w", name, err)
 		}
 		haveArchive = false
 		arch.acked, arch.renaming = 0, false
@@ -204,10 +232,10 @@ func (c *Client) Upload(ctx context.Context, localArchive string) (*Delivery, er
 	// compare the archive with.
 	ok, err := c.hasMD5(ctx, d.MD5File, sum)
 	if err != nil {
-		return nil, fmt.Errorf("upload %s: %w", name, err)
+		return d, fmt.Errorf("upload %s: %w", name, err)
 	}
 	if !ok {
-		return nil, &permanentError{fmt.Errorf("upload %s: %s does not read back as %s", name, d.MD5File, sum)}
+		return d, &permanentError{fmt.Errorf("upload %s: %s does not read back as %s", name, d.MD5File, sum)}
 	}
 	d.ArchiveTime, d.MD5Time = arch.modTime, md5.modTime
 	d.Resumed = arch.resumed + md5.resumed

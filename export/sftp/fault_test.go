@@ -1,0 +1,154 @@
+package sftp
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entgar/entgar/gar"
+	"github.com/entgar/entgar/internal/faultsftp"
+)
+
+// faultArchiveSize spans several 32 KiB SFTP writes, so that a drop can
+// strike the first write, a middle one, the last one, and their edges.
+const faultArchiveSize = 300<<10 + 123
+
+func startFaultServer(t *testing.T) *faultsftp.Server {
+	t.Helper()
+	s, err := faultsftp.Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func faultConfig(s *faultsftp.Server) Config {
+	return Config{
+		Host: s.Host, Port: s.Port, User: "ent", KeyFile: s.ClientKey, KnownHosts: s.KnownHosts,
+		Root: "/", ConnectTimeout: 5 * time.Second, IOTimeout: 700 * time.Millisecond,
+		KeepAlive: 200 * time.Millisecond, Retries: 4, RetryBackoff: 5 * time.Millisecond,
+	}
+}
+
+// TestFaults runs a delivery against a server that fails in each way the
+// network and GAR's server can, and checks the promises of Upload: nothing
+// partial under a final name, never an MD5 before its archive, and either
+// a complete delivery after retries or a clear error.
+func TestFaults(t *testing.T) {
+	stamp := time.Date(2026, 11, 23, 1, 2, 3, 0, time.UTC)
+	archive := gar.ArchiveName("ZZ", stamp, gar.D2)
+	md5Name := gar.MD5Name(archive)
+	type tc struct {
+		fault  faultsftp.Fault
+		ok     bool   // the delivery must succeed
+		errMsg string // else its error must say this
+	}
+	var cases []tc
+	for _, off := range []int64{0, 1, 4095, 32767, 32768, 32769, 65536, 100000, 150001, 200000, 262144, faultArchiveSize - 1} {
+		cases = append(cases, tc{fault: faultsftp.Fault{Kind: faultsftp.DropAt, File: archive, Offset: off, Times: 1}, ok: true})
+	}
+	for _, off := range []int64{0, 1, 16, 31} {
+		cases = append(cases, tc{fault: faultsftp.Fault{Kind: faultsftp.DropAt, File: md5Name, Offset: off, Times: 1}, ok: true})
+	}
+	cases = append(cases,
+		// Three drops in a row at the same place: still within 4 retries.
+		tc{fault: faultsftp.Fault{Kind: faultsftp.DropAt, File: archive, Offset: 100000, Times: 3}, ok: true},
+		// A drop on every connection exhausts the retries.
+		tc{fault: faultsftp.Fault{Kind: faultsftp.DropAt, File: archive, Offset: 100000}, errMsg: "gave up after 5 attempts"},
+		tc{fault: faultsftp.Fault{Kind: faultsftp.DropAt, File: md5Name, Offset: 16}, errMsg: "gave up after 5 attempts"},
+		// A server that stops answering: the IO timeout cuts it off.
+		tc{fault: faultsftp.Fault{Kind: faultsftp.StallAt, File: archive, Offset: 70000, Times: 1}, ok: true},
+		tc{fault: faultsftp.Fault{Kind: faultsftp.StallAt, File: md5Name, Offset: 0, Times: 1}, ok: true},
+		tc{fault: faultsftp.Fault{Kind: faultsftp.StallAt, File: archive, Offset: 70000}, errMsg: "no progress for 700ms"},
+		// A full disk, once (space freed meanwhile) or for good.
+		tc{fault: faultsftp.Fault{Kind: faultsftp.NoSpaceAt, File: archive, Offset: 100000, Times: 1}, ok: true},
+		tc{fault: faultsftp.Fault{Kind: faultsftp.NoSpaceAt, File: archive, Offset: 100000}, errMsg: "no space left on device"},
+		tc{fault: faultsftp.Fault{Kind: faultsftp.NoSpaceAt, File: md5Name, Offset: 0}, errMsg: "no space left on device"},
+		// Renames refused, or cut before or after they happen.
+		tc{fault: faultsftp.Fault{Kind: faultsftp.RenameFails, File: archive, Times: 2}, ok: true},
+		tc{fault: faultsftp.Fault{Kind: faultsftp.RenameFails, File: md5Name, Times: 1}, ok: true},
+		tc{fault: faultsftp.Fault{Kind: faultsftp.RenameFails, File: archive}, errMsg: "rename refused by fault injection"},
+		tc{fault: faultsftp.Fault{Kind: faultsftp.RenameDropBefore, File: archive, Times: 1}, ok: true},
+		tc{fault: faultsftp.Fault{Kind: faultsftp.RenameDropAfter, File: archive, Times: 1}, ok: true},
+		tc{fault: faultsftp.Fault{Kind: faultsftp.RenameDropBefore, File: md5Name, Times: 1}, ok: true},
+		tc{fault: faultsftp.Fault{Kind: faultsftp.RenameDropAfter, File: md5Name, Times: 1}, ok: true},
+		// A slow server that keeps answering is waited for.
+		tc{fault: faultsftp.Fault{Kind: faultsftp.SlowWrites, File: archive, Delay: 300 * time.Millisecond}, ok: true},
+	)
+	t.Logf("%d fault cases", len(cases))
+	for _, c := range cases {
+		t.Run(c.fault.String(), func(t *testing.T) {
+			t.Parallel()
+			s := startFaultServer(t)
+			dir := filepath.Join(s.Root, "ENTRANT", "ZZ")
+			os.MkdirAll(dir, 0o755)
+			// An older archive of ours sits in ENTRANT: it must go.
+			older := gar.ArchiveName("ZZ", stamp.Add(-24*time.Hour), gar.D2)
+			os.WriteFile(filepath.Join(dir, older), []byte("old"), 0o644)
+			os.WriteFile(filepath.Join(dir, gar.MD5Name(older)), []byte("0123456789abcdef0123456789abcdef"), 0o644)
+
+			local := writeArchive(t, t.TempDir(), "ZZ", stamp, gar.D2, faultArchiveSize)
+			content, _ := os.ReadFile(local)
+			sum, _ := os.ReadFile(filepath.Join(filepath.Dir(local), md5Name))
+			s.Expect(archive, content)
+			s.Expect(md5Name, sum)
+			s.Inject(c.fault)
+
+			ctx := context.Background()
+			cl, err := Dial(ctx, faultConfig(s))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cl.Close()
+			d, err := cl.Upload(ctx, local)
+			if s.Struck() == 0 {
+				t.Fatal("the fault never struck: the case proves nothing")
+			}
+			for _, v := range s.Violations() {
+				t.Errorf("violation: %s", v)
+			}
+			// Whatever happened, a final name holds complete content.
+			if got, rerr := os.ReadFile(filepath.Join(dir, archive)); rerr == nil && !bytes.Equal(got, content) {
+				t.Errorf("%s holds %d bytes, not the archive", archive, len(got))
+			}
+			if got, rerr := os.ReadFile(filepath.Join(dir, md5Name)); rerr == nil {
+				if !bytes.Equal(got, sum) {
+					t.Errorf("%s holds %q", md5Name, got)
+				}
+				if a, _ := os.ReadFile(filepath.Join(dir, archive)); !bytes.Equal(a, content) {
+					t.Errorf("%s present without its complete archive", md5Name)
+				}
+			}
+			if !c.ok {
+				if err == nil {
+					t.Fatalf("delivery succeeded, want an error saying %q", c.errMsg)
+				}
+				if !strings.Contains(err.Error(), c.errMsg) || !strings.Contains(err.Error(), "upload "+archive) {
+					t.Fatalf("error %q, want it to name the archive and say %q", err, c.errMsg)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("delivery failed: %v", err)
+			}
+			if d.Archive != path.Join("ENTRANT", "ZZ", archive) || len(d.Removed) != 1 {
+				t.Errorf("delivery %+v", d)
+			}
+			t.Logf("delivered over %d connection(s), %d resumed transfer(s)", s.Connections(), d.Resumed)
+			ents, _ := os.ReadDir(dir)
+			var names []string
+			for _, e := range ents {
+				names = append(names, e.Name())
+			}
+			if strings.Join(names, " ") != md5Name+" "+archive && strings.Join(names, " ") != archive+" "+md5Name {
+				t.Errorf("ENTRANT/ZZ holds %v, want the archive and its MD5 only", names)
+			}
+		})
+	}
+}
