@@ -71,6 +71,16 @@ func newScanner(r io.Reader, buf []byte) *scanner {
 	return &scanner{r: r, buf: buf[:cap(buf)], line: 1}
 }
 
+// reset prepares the scanner for another document, keeping its memory.
+func (s *scanner) reset(r io.Reader, buf []byte) {
+	if cap(buf) < 64<<10 {
+		buf = s.buf
+	}
+	*s = scanner{r: r, buf: buf[:cap(buf)], line: 1,
+		attrs: s.attrs[:0], stack: s.stack[:0], names: s.names[:0], nameEnd: s.nameEnd[:0],
+		scratch: s.scratch[:0], attrBuf: s.attrBuf[:0]}
+}
+
 // SyntaxError is a well-formedness error.
 type syntaxError struct {
 	line, col int

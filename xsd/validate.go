@@ -131,20 +131,51 @@ type validator struct {
 	frames []frame
 	binds  []binding
 	node   Node
-	keys   []map[string]struct{}
+	keys   []*keySet
 	keyBuf []byte
 	groups map[string]int
 	rootEl *Element
+	buf    []byte
 }
 
 // Validate reads a document from r and checks it against the grammar. The
 // returned error is for reading failures and cancellation only; grammar
 // violations are in the Result.
 func (g *Grammar) Validate(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
+	return g.NewValidator().Validate(ctx, r, opts)
+}
+
+// Validator validates documents against a grammar one after the other,
+// reusing its memory (buffers, key sets) from one to the next. It is not
+// safe for concurrent use; use one per goroutine.
+type Validator struct {
+	v validator
+}
+
+// NewValidator returns a Validator of the grammar.
+func (g *Grammar) NewValidator() *Validator {
+	return &Validator{v: validator{g: g, groups: map[string]int{}}}
+}
+
+// Validate is Grammar.Validate with the Validator's memory.
+func (x *Validator) Validate(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
 	if opts.MaxErrors <= 0 {
 		opts.MaxErrors = 100
 	}
-	v := &validator{g: g, opts: opts, res: &Result{}, sc: newScanner(r, opts.Buffer), groups: map[string]int{}}
+	v := &x.v
+	v.opts, v.res, v.rootEl = opts, &Result{}, nil
+	v.frames, v.binds = v.frames[:0], v.binds[:0]
+	if opts.Buffer == nil {
+		if v.buf == nil {
+			v.buf = make([]byte, 64<<10)
+		}
+		opts.Buffer = v.buf
+	}
+	if v.sc == nil {
+		v.sc = newScanner(r, opts.Buffer)
+	} else {
+		v.sc.reset(r, opts.Buffer)
+	}
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -297,9 +328,11 @@ func (v *validator) start() bool {
 				v.errAt(line, col, CodeAttribute, f.el.Name, "attribute Version is required on <%s>", f.el.Name)
 			}
 			v.res.Version = string(version)
-			v.keys = make([]map[string]struct{}, len(f.el.Keys))
-			for i := range v.keys {
-				v.keys[i] = map[string]struct{}{}
+			for len(v.keys) < len(f.el.Keys) {
+				v.keys = append(v.keys, newKeySet())
+			}
+			for _, k := range v.keys {
+				k.reset()
 			}
 		}
 		v.frames = append(v.frames, f)
@@ -479,13 +512,11 @@ func (v *validator) checkKey() {
 			b = append(b, val...)
 		}
 		v.keyBuf = b
-		if _, dup := v.keys[i][string(b)]; dup {
+		if v.keys[i].add(b) {
 			v.node.DuplicateKey = true
 			v.errAt(v.node.Line, v.node.Column, CodeKey, v.node.Name, "duplicate key %s (%s) for <%s>: %s",
 				k.Name, strings.Join(k.Fields, ", "), v.node.Name, strings.ReplaceAll(truncate(b), "\x00", " / "))
-			continue
 		}
-		v.keys[i][string(b)] = struct{}{}
 	}
 }
 

@@ -47,6 +47,7 @@ func runAnalyse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *examples != 0 {
 		opts.MaxExamples = *examples
 	}
+	tuneGC(newLogger(cfg.Log, stderr))
 	rep, err := analyse.Archive(ctx, fs.Arg(0), opts)
 	if err != nil {
 		return err

@@ -189,16 +189,26 @@ func (a *analysis) room(control string) bool {
 
 // read reads the archive's entries, validating and analysing each XML file.
 func (a *analysis) read(ctx context.Context, r io.Reader, previous bool) error {
-	buf := make([]byte, 256<<10)
+	p := newPipeline(ctx, a.official)
+	if previous {
+		p.official = nil
+	}
 	sum, zb, xb, problems, err := readTar(r, a.opts.Limits, func(e entry) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if previous {
-			return a.prev.file(ctx, a, e, buf)
+			return a.prev.file(ctx, a, p, e)
 		}
-		return a.file(ctx, e, buf)
+		return a.file(ctx, p, e)
 	})
+	if perr := p.stop(); err == nil && perr != nil {
+		if isReadError(perr) {
+			problems = append(problems, readProblem(perr, "read the archive"))
+		} else {
+			err = perr
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -212,8 +222,9 @@ func (a *analysis) read(ctx context.Context, r io.Reader, previous bool) error {
 	return nil
 }
 
-// file analyses one XML entry of the archive.
-func (a *analysis) file(ctx context.Context, e entry, buf []byte) error {
+// file analyses one XML entry of the archive: on a worker when it is small
+// enough to be read into memory, else while reading it.
+func (a *analysis) file(ctx context.Context, p *pipeline, e entry) error {
 	fi := fileInfo{stat: FileStat{Name: e.Name, Bytes: e.Size, Index: -1}}
 	n, nerr := gar.ParseName(e.Name)
 	switch {
@@ -241,20 +252,56 @@ func (a *analysis) file(ctx context.Context, e entry, buf []byte) error {
 			if err != nil {
 				return err
 			}
-			a.official = og
+			a.official, p.official = og, og
 		}
 	}
 	idx := len(a.files)
 	a.files = append(a.files, fi)
-	st := &a.files[idx].stat
+	if e.Size <= maxBuffered {
+		j := p.get()
+		j.idx, j.name, j.ftype, j.grammar, j.apply = idx, e.Name, fi.stat.Type, a.grammar, a.applyFile
+		return p.submit(j, e.Body, e.Size)
+	}
+	if err := p.drain(); err != nil {
+		return err
+	}
+	return a.stream(ctx, idx, e)
+}
+
+// applyFile reports what a worker found in a file and runs the controls
+// on its nodes.
+func (a *analysis) applyFile(j *job) {
+	fc := a.coh.fileContext(a, j.idx, j.ftype)
+	if a.official == nil {
+		for _, e := range j.res.Errors {
+			fc.grammarError(e, true)
+		}
+		for code, n := range j.codes {
+			for i := j.shown[code]; i < n; i++ {
+				a.tally(CtlXSD + "." + code)
+			}
+		}
+	} else {
+		for _, f := range j.errs {
+			f.File = j.name
+			a.add(f)
+		}
+	}
+	j.log.Replay(fc.node)
+	a.fileResult(j.idx, j.res)
+}
+
+// stream validates a large entry while reading it.
+func (a *analysis) stream(ctx context.Context, idx int, e entry) error {
+	buf := make([]byte, 256<<10)
 	body := e.Body
 	var official *officialRun
 	if a.official != nil {
 		official = a.official.start(ctx, &body)
 	}
-	fc := a.coh.fileContext(a, idx, st.Type)
+	fc := a.coh.fileContext(a, idx, a.files[idx].stat.Type)
 	res, err := a.grammar.Validate(ctx, body, xsd.Options{
-		Type:    st.Type,
+		Type:    a.files[idx].stat.Type,
 		Buffer:  buf,
 		OnNode:  fc.node,
 		OnError: func(xe xsd.Error) { fc.grammarError(xe, official == nil) },
@@ -275,16 +322,22 @@ func (a *analysis) file(ctx context.Context, e entry, buf []byte) error {
 		}
 		return &readErr{err}
 	}
+	a.fileResult(idx, res)
+	return nil
+}
+
+// fileResult records a validated file and checks its node count.
+func (a *analysis) fileResult(idx int, res *xsd.Result) {
+	st := &a.files[idx].stat
 	st.Nodes, st.Root, st.Version = res.Nodes, res.Root, res.Version
 	if res.Root != "" && res.Version != a.grammar.Degree.GrammarVersion() && a.room(CtlVersion) {
-		a.add(Finding{Control: CtlVersion, File: e.Name, Line: 1, Element: res.Root,
+		a.add(Finding{Control: CtlVersion, File: st.Name, Line: 1, Element: res.Root,
 			Message: fmt.Sprintf("Version=%q: entgar knows GAR-ENT %s %s; check that GAR accepts this version", res.Version, a.grammar.Degree, a.grammar.Degree.GrammarVersion())})
 	}
 	if limit := a.opts.MaxNodes + a.opts.NodeTolerance; res.Nodes > limit {
-		a.add(Finding{Control: CtlArchiveNodes, File: e.Name,
+		a.add(Finding{Control: CtlArchiveNodes, File: st.Name,
 			Message: fmt.Sprintf("%d nœuds XML dans le fichier: GAR demande de découper au-delà de %d (tolérance %d)", res.Nodes, a.opts.MaxNodes, a.opts.NodeTolerance)})
 	}
-	return nil
 }
 
 func (a *analysis) checkFileName(file string, n gar.Name) {

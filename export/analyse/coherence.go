@@ -22,48 +22,74 @@ const (
 	refGroupe           // (UAI, GARGroupeCode) with status GROUPE
 )
 
-// target is a referenced reference-data entity.
-type target struct {
-	kind      refKind
-	uai, code string
+// msg is a message kept for later: a format and its arguments, formatted
+// only if the finding is reported.
+type msg struct {
+	format string
+	args   [4]string
 }
 
-// refAgg aggregates the references to one target until the end of the
-// archive, when every definition is known: their count and the first one,
-// ready to report. Reference data is small (establishments, MEF, subjects,
-// groups), so this holds one entry per entity, not per node.
+func newMsg(format string, a, b, c, d []byte) msg {
+	return msg{format, [4]string{string(a), string(b), string(c), string(d)}}
+}
+
+func (m msg) String() string {
+	n := strings.Count(m.format, "%s")
+	args := make([]any, n)
+	for i := range n {
+		args[i] = m.args[i]
+	}
+	return fmt.Sprintf(m.format, args...)
+}
+
+// refAgg aggregates the references to one entity not defined when they
+// were met: their count and the first one. Reference data is small
+// (establishments, MEF, subjects, groups) and references are checked
+// against it on the spot when it is already known, so this holds at most
+// one entry per entity, not per node.
 type refAgg struct {
-	count int
-	first Finding
-	file  int
-	order int
+	count   int32
+	order   int32
+	file    int32
+	line    int32
+	col     int32
+	control string
+	element string
+	key     string
+	msg     msg
 }
 
-// pendingPerson is a reference to a person not (yet) seen for the
-// establishment: checked again at the end, when every person file is read.
-type pendingPerson struct {
-	fp    uint64
-	pupil bool // the reference wants a pupil (GARRespAffEtab)
-	ex    int32
+// A pending person reference is one to a person not (yet) seen for the
+// establishment, checked again at the end, when every person file is read:
+// its fingerprint, whose low bit says that the reference wants a
+// non-pupil (GARRespAffEtab). 8 bytes each: the export interleaves Groupe
+// and Eleve sub-files, so a million pupils leave some 700,000 waiting.
+func pendingFP(fp uint64, pupil bool) uint64 {
+	fp &^= fpFlag
+	if pupil {
+		fp |= fpFlag
+	}
+	return fp
 }
 
 // maxPending bounds the person references waiting for the end; past it
 // they are counted as unchecked (ref.unchecked). The archives entgar writes
 // define persons before any reference to them, so nothing waits.
-const maxPending = 1 << 20
+const maxPending = 8 << 20
 
 // coherence holds what the controls of annex §9 need from the whole
 // archive.
 type coherence struct {
+	// Reference data; codes are keyed by UAI "\x00" code.
 	etabs     map[string]struct{}
-	mefs      map[[2]string]struct{}
-	matieres  map[[2]string]struct{}
-	groups    map[[2]string]string // status
-	respAff   map[string]int       // RespAff per establishment
-	persons   fpset                // (UAI, id) of persons, flag: pupil
-	refs      map[target]*refAgg
-	pending   []pendingPerson
-	examples  []Finding // of pending references
+	mefs      map[string]struct{}
+	matieres  map[string]struct{}
+	groups    map[string]string  // status
+	respAff   map[string]int     // RespAff per establishment
+	persons   fpset              // (UAI, id) of persons, flag: pupil
+	refs      map[string]*refAgg // by refKind, UAI "\x00" code
+	pending   []uint64
+	examples  []pendingExample
 	unchecked int
 	seq       int
 }
@@ -73,11 +99,11 @@ func (c *coherence) init() {
 		return
 	}
 	c.etabs = map[string]struct{}{}
-	c.mefs = map[[2]string]struct{}{}
-	c.matieres = map[[2]string]struct{}{}
-	c.groups = map[[2]string]string{}
+	c.mefs = map[string]struct{}{}
+	c.matieres = map[string]struct{}{}
+	c.groups = map[string]string{}
 	c.respAff = map[string]int{}
-	c.refs = map[target]*refAgg{}
+	c.refs = map[string]*refAgg{}
 }
 
 // fileCtx analyses the nodes of one file.
@@ -89,6 +115,7 @@ type fileCtx struct {
 	ftype gar.FileType
 	h     maphash.Hash
 	kb    []byte
+	rb    []byte
 	prev  bool // a file of the previous archive
 }
 
@@ -131,31 +158,86 @@ func (fc *fileCtx) finding(control string, n *xsd.Node, element string, msg stri
 	return Finding{Control: control, File: fc.name, Line: n.Line, Column: n.Column, Element: element, Message: msg}
 }
 
-// ref records a reference to reference data, resolved at the end.
-func (fc *fileCtx) ref(t target, control string, n *xsd.Node, element, key, msg string) {
-	agg := fc.c.refs[t]
-	if agg == nil {
-		fc.c.seq++
-		f := fc.finding(control, n, element, msg)
-		f.Key = key
-		agg = &refAgg{first: f, file: fc.file, order: fc.c.seq}
-		fc.c.refs[t] = agg
-	}
-	agg.count++
+// pendingExample is one of the first pending person references, kept to
+// be reported.
+type pendingExample struct {
+	fp                    uint64
+	control, element, key string
+	file, line, col       int
+	msg                   msg
 }
 
-// person checks that the person exists for the establishment (with a
-// pupil profile when pupil is set), now or at the end of the archive.
-func (fc *fileCtx) person(uai, id []byte, pupil bool, n *xsd.Node, control, element, key, msg string) {
+// refKey builds the lookup key of a reference in fc.rb.
+func (fc *fileCtx) refKey(k refKind, uai, code []byte) []byte {
+	b := append(fc.rb[:0], byte(k))
+	b = append(b, uai...)
+	b = append(b, 0)
+	b = append(b, code...)
+	fc.rb = b
+	return b
+}
+
+// defined reports whether the entity a reference key names is defined.
+func (c *coherence) defined(key string) bool {
+	k, name := refKind(key[0]), key[1:]
+	switch k {
+	case refEtab:
+		_, ok := c.etabs[strings.TrimSuffix(name, "\x00")]
+		return ok
+	case refMEF:
+		_, ok := c.mefs[name]
+		return ok
+	case refMatiere:
+		_, ok := c.matieres[name]
+		return ok
+	case refGroup:
+		_, ok := c.groups[name]
+		return ok
+	case refDivision:
+		return c.groups[name] == "DIVISION"
+	case refGroupe:
+		return c.groups[name] == "GROUPE"
+	}
+	return false
+}
+
+// ref checks a reference to reference data: now when the entity is known,
+// else at the end of the archive.
+func (fc *fileCtx) ref(k refKind, uai, code []byte, control string, n *xsd.Node, element, format string, a, b, c, d []byte) {
+	key := fc.refKey(k, uai, code)
+	if agg := fc.c.refs[string(key)]; agg != nil {
+		agg.count++
+		return
+	}
+	if fc.c.defined(string(key)) {
+		return
+	}
+	fc.c.seq++
+	fc.c.refs[string(key)] = &refAgg{count: 1, order: int32(fc.c.seq), file: int32(fc.file), line: int32(n.Line), col: int32(n.Column),
+		control: control, element: element, key: fc.nodeKey(n), msg: newMsg(format, a, b, c, d)}
+}
+
+// nodeKey returns the functional key of a node, fields joined by '/'.
+func (fc *fileCtx) nodeKey(n *xsd.Node) string {
+	k := fc.a.grammar.KeyOf(fc.ftype, n.Name)
+	if k == nil {
+		return ""
+	}
+	return keyString(n, k.Fields...)
+}
+
+// person checks that the person exists for the establishment, or for a
+// RespAff (pupil set) that the person is not a pupil there: now when the
+// answer is sure, else at the end of the archive.
+func (fc *fileCtx) person(uai, id []byte, pupil bool, n *xsd.Node, control, element, format string, a, b, c, d []byte) {
 	fp := fc.fp(uai, id)
 	member, isPupil := fc.c.persons.get(fp)
 	switch {
 	case !pupil && member:
 		return
 	case pupil && member && isPupil:
-		f := fc.finding(control, n, element, msg)
-		f.Key = key
-		fc.a.add(f)
+		fc.a.add(Finding{Control: control, File: fc.name, Line: n.Line, Column: n.Column, Element: element, Key: fc.nodeKey(n),
+			Message: newMsg(format, a, b, c, d).String()})
 		return
 	}
 	// Unknown yet, or (for a RespAff) not a pupil yet: decide at the end.
@@ -163,14 +245,12 @@ func (fc *fileCtx) person(uai, id []byte, pupil bool, n *xsd.Node, control, elem
 		fc.c.unchecked++
 		return
 	}
-	ex := int32(-1)
+	pfp := pendingFP(fp, pupil)
 	if fc.a.opts.MaxExamples < 0 || len(fc.c.examples) < 4*max(fc.a.opts.MaxExamples, DefaultMaxExamples) {
-		f := fc.finding(control, n, element, msg)
-		f.Key = key
-		fc.c.examples = append(fc.c.examples, f)
-		ex = int32(len(fc.c.examples) - 1)
+		fc.c.examples = append(fc.c.examples, pendingExample{fp: pfp, control: control, element: element, key: fc.nodeKey(n),
+			file: fc.file, line: n.Line, col: n.Column, msg: newMsg(format, a, b, c, d)})
 	}
-	fc.c.pending = append(fc.c.pending, pendingPerson{fp: fp, pupil: pupil, ex: ex})
+	fc.c.pending = append(fc.c.pending, pfp)
 }
 
 // code warns when a case-insensitive code is not upper-case without
@@ -189,7 +269,7 @@ func (fc *fileCtx) code(n *xsd.Node, name string, v []byte) {
 	}
 }
 
-const msgNoEtab = "car il n'existe aucun établissement avec cet UAI dans le GAR"
+const msgNoEtab = " car il n'existe aucun établissement avec cet UAI dans le GAR"
 
 // node runs the controls of one top-level node.
 func (fc *fileCtx) node(n *xsd.Node) {
@@ -211,61 +291,52 @@ func (fc *fileCtx) node(n *xsd.Node) {
 		fc.code(n, "GARStructureUAI", uai)
 		c.etabs[string(uai)] = struct{}{}
 	case kMEF, kMatiere:
-		field := "GARMEFCode"
+		field, set, rk := "GARMEFCode", c.mefs, refMEF
 		if k == kMatiere {
-			field = "GARMatiereCode"
+			field, set, rk = "GARMatiereCode", c.matieres, refMatiere
 		}
 		code := n.Get(field)
 		fc.code(n, field, code)
-		key := keyString(n, "GARStructureUAI", field)
-		fc.ref(target{refEtab, string(uai), ""}, CtlRefEtab, n, n.Name, key,
-			fmt.Sprintf("Impossible de créer des <%s> pour l'établissement avec le <GARStructureUAI> %s %s", n.Name, uai, msgNoEtab))
-		if k == kMEF {
-			c.mefs[[2]string{string(uai), string(code)}] = struct{}{}
-		} else {
-			c.matieres[[2]string{string(uai), string(code)}] = struct{}{}
-		}
+		fc.ref(refEtab, uai, nil, CtlRefEtab, n, n.Name,
+			"Impossible de créer des <"+n.Name+"> pour l'établissement avec le <GARStructureUAI> %s"+msgNoEtab, uai, nil, nil, nil)
+		set[string(fc.refKey(rk, uai, code)[1:])] = struct{}{}
 	case kEleve, kEnseignant:
 		fc.person1(n, k, id)
 	case kPersonMEFEleve, kPersonMEFEnseignant:
 		mef := n.Get("GARMEFCode")
 		fc.code(n, "GARMEFCode", mef)
-		key := keyString(n, "GARStructureUAI", "GARPersonIdentifiant", "GARMEFCode")
-		fc.ref(target{refEtab, string(uai), ""}, CtlRefEtab, n, n.Name, key,
-			fmt.Sprintf("Impossible de créer le <GARPersonMEF> pour l'utilisateur avec le <GARPersonIdentifiant> %s, le <GARMEFCode> %s et l'établissement <GARStructureUAI> %s %s", id, mef, uai, msgNoEtab))
-		fc.person(uai, id, false, n, CtlRefPerson, n.Name, key,
-			fmt.Sprintf("Impossible de créer le(s) <GARPersonMEF> pour l'utilisateur avec le <GARPersonIdentifiant> %s car cet utilisateur n'existe pas pour l'établissement <GARStructureUAI> %s", id, uai))
-		fc.ref(target{refMEF, string(uai), string(mef)}, CtlRefMEF, n, n.Name, key,
-			fmt.Sprintf("Impossible d'ajouter le <GARMEF> de <GARMEFCode> %s au <GARPersonMEF> de <GARPersonIdentifiant> %s pour l'établissement <GARStructureUAI> %s car ce <GARMEFCode> n'existe pas", mef, id, uai))
+		fc.ref(refEtab, uai, nil, CtlRefEtab, n, n.Name,
+			"Impossible de créer le <GARPersonMEF> pour l'utilisateur avec le <GARPersonIdentifiant> %s, le <GARMEFCode> %s et l'établissement <GARStructureUAI> %s"+msgNoEtab, id, mef, uai, nil)
+		fc.person(uai, id, false, n, CtlRefPerson, n.Name,
+			"Impossible de créer le(s) <GARPersonMEF> pour l'utilisateur avec le <GARPersonIdentifiant> %s car cet utilisateur n'existe pas pour l'établissement <GARStructureUAI> %s", id, uai, nil, nil)
+		fc.ref(refMEF, uai, mef, CtlRefMEF, n, n.Name,
+			"Impossible d'ajouter le <GARMEF> de <GARMEFCode> %s au <GARPersonMEF> de <GARPersonIdentifiant> %s pour l'établissement <GARStructureUAI> %s car ce <GARMEFCode> n'existe pas", mef, id, uai, nil)
 	case kPersonMEFSTAT4Eleve, kPersonMEFSTAT4Enseignant:
 		code := n.Get("GARMEFSTAT4Code")
-		key := keyString(n, "GARStructureUAI", "GARPersonIdentifiant", "GARMEFSTAT4Code")
-		fc.ref(target{refEtab, string(uai), ""}, CtlRefEtab, n, n.Name, key,
-			fmt.Sprintf("Impossible de créer le <GARPersonMEFSTAT4> pour l'utilisateur avec le <GARPersonIdentifiant> %s, le <GARMEFSTAT4Code> %s et l'établissement <GARStructureUAI> %s %s", id, code, uai, msgNoEtab))
-		fc.person(uai, id, false, n, CtlRefPerson, n.Name, key,
-			fmt.Sprintf("Impossible de créer le(s) <GARPersonMEFSTAT4> pour l'utilisateur avec le <GARPersonIdentifiant> %s car cet utilisateur n'existe pas pour l'établissement <GARStructureUAI> %s", id, uai))
+		fc.ref(refEtab, uai, nil, CtlRefEtab, n, n.Name,
+			"Impossible de créer le <GARPersonMEFSTAT4> pour l'utilisateur avec le <GARPersonIdentifiant> %s, le <GARMEFSTAT4Code> %s et l'établissement <GARStructureUAI> %s"+msgNoEtab, id, code, uai, nil)
+		fc.person(uai, id, false, n, CtlRefPerson, n.Name,
+			"Impossible de créer le(s) <GARPersonMEFSTAT4> pour l'utilisateur avec le <GARPersonIdentifiant> %s car cet utilisateur n'existe pas pour l'établissement <GARStructureUAI> %s", id, uai, nil, nil)
 	case kEleveEnseignement:
 		mat := n.Get("GARMatiereCode")
 		fc.code(n, "GARMatiereCode", mat)
-		key := keyString(n, "GARStructureUAI", "GARPersonIdentifiant", "GARMatiereCode")
-		fc.ref(target{refEtab, string(uai), ""}, CtlRefEtab, n, n.Name, key,
-			fmt.Sprintf("Impossible de créer le <GAREleveEnseignement> pour l'utilisateur avec le <GARPersonIdentifiant> %s, le <GARMatiereCode> %s et le <GARStructureUAI> %s %s", id, mat, uai, msgNoEtab))
-		fc.person(uai, id, false, n, CtlRefPerson, n.Name, key,
-			fmt.Sprintf("Impossible de créer le <GAREleveEnseignement> pour l'utilisateur avec le <GARMatiereCode> %s car cet utilisateur n'existe pas pour l'établissement <GARStructureUAI> %s", mat, uai))
-		fc.ref(target{refMatiere, string(uai), string(mat)}, CtlRefMatiere, n, n.Name, key,
-			fmt.Sprintf("Impossible de créer le(s) <GAREleveEnseignement> pour l'utilisateur avec le <GARPersonIdentifiant> %s car 1 matière(s) ne sont pas associés à l'établissement <GARStructureUAI> %s. Ci-dessous la liste des premières matières manquantes : %s", id, uai, mat))
+		fc.ref(refEtab, uai, nil, CtlRefEtab, n, n.Name,
+			"Impossible de créer le <GAREleveEnseignement> pour l'utilisateur avec le <GARPersonIdentifiant> %s, le <GARMatiereCode> %s et le <GARStructureUAI> %s"+msgNoEtab, id, mat, uai, nil)
+		fc.person(uai, id, false, n, CtlRefPerson, n.Name,
+			"Impossible de créer le <GAREleveEnseignement> pour l'utilisateur avec le <GARPersonIdentifiant> %s et le <GARMatiereCode> %s car cet utilisateur n'existe pas pour l'établissement <GARStructureUAI> %s", id, mat, uai, nil)
+		fc.ref(refMatiere, uai, mat, CtlRefMatiere, n, n.Name,
+			"Impossible de créer le(s) <GAREleveEnseignement> pour l'utilisateur avec le <GARPersonIdentifiant> %s car 1 matière(s) ne sont pas associés à l'établissement <GARStructureUAI> %s. Ci-dessous la liste des premières matières manquantes : %s", id, uai, mat, nil)
 	case kGroupe:
 		fc.groupe(n, uai)
 	case kPersonGroupe:
 		grp := n.Get("GARGroupeCode")
 		fc.code(n, "GARGroupeCode", grp)
-		key := keyString(n, "GARStructureUAI", "GARPersonIdentifiant", "GARGroupeCode")
-		fc.ref(target{refEtab, string(uai), ""}, CtlRefEtab, n, n.Name, key,
-			fmt.Sprintf("Impossible de créer le <GARPersonGroupe> pour l'utilisateur avec le <GARPersonIdentifiant> %s, le <GARGroupeCode> %s et l'établissement <GARStructureUAI> %s %s", id, grp, uai, msgNoEtab))
-		fc.person(uai, id, false, n, CtlRefPerson, n.Name, key,
-			fmt.Sprintf("Impossible de créer le <GARPersonGroupe> pour l'utilisateur avec le <GARPersonIdentifiant> %s car cet utilisateur n'existe pas pour l'établissement <GARStructureUAI> %s", id, uai))
-		fc.ref(target{refGroup, string(uai), string(grp)}, CtlRefGroupe, n, n.Name, key,
-			fmt.Sprintf("Impossible de créer le <GARPersonGroupe> pour l'utilisateur avec le <GARPersonIdentifiant> %s, le <GARGroupeCode> %s et l'établissement <GARStructureUAI> %s car il n'existe aucun groupe avec ce code", id, grp, uai))
+		fc.ref(refEtab, uai, nil, CtlRefEtab, n, n.Name,
+			"Impossible de créer le <GARPersonGroupe> pour l'utilisateur avec le <GARPersonIdentifiant> %s, le <GARGroupeCode> %s et l'établissement <GARStructureUAI> %s"+msgNoEtab, id, grp, uai, nil)
+		fc.person(uai, id, false, n, CtlRefPerson, n.Name,
+			"Impossible de créer le <GARPersonGroupe> pour l'utilisateur avec le <GARPersonIdentifiant> %s car cet utilisateur n'existe pas pour l'établissement <GARStructureUAI> %s", id, uai, nil, nil)
+		fc.ref(refGroup, uai, grp, CtlRefGroupe, n, n.Name,
+			"Impossible de créer le <GARPersonGroupe> pour l'utilisateur avec le <GARPersonIdentifiant> %s, le <GARGroupeCode> %s et l'établissement <GARStructureUAI> %s car il n'existe aucun groupe avec ce code", id, grp, uai, nil)
 	case kEnsGroupeMatiere, kEnsClasseMatiere:
 		fc.ensMatiere(n, k, uai, id)
 	case kRespAff:
@@ -273,8 +344,8 @@ func (fc *fileCtx) node(n *xsd.Node) {
 	}
 }
 
-// person1 handles a GAREleve or GAREnseignant: its profiles define the
-// person in each establishment.
+// person1 handles a GAREleve or GAREnseignant: its profiles and
+// establishments define the person there.
 func (fc *fileCtx) person1(n *xsd.Node, k kind, id []byte) {
 	c := fc.c
 	pupil := k == kEleve
@@ -285,8 +356,8 @@ func (fc *fileCtx) person1(n *xsd.Node, k kind, id []byte) {
 		case f.Parent == "GARPersonProfils" && f.Name == "GARStructureUAI":
 			uai = v
 			c.persons.add(fc.fp(v, id), pupil)
-			fc.ref(target{refEtab, string(v), ""}, CtlRefEtab, n, "GARPersonProfils", string(id),
-				fmt.Sprintf("Impossible de créer le <GARPersonProfils> pour l'utilisateur avec le <GARPersonIdentifiant> %s et l'établissement <GARStructureUAI> %s %s", id, v, msgNoEtab))
+			fc.ref(refEtab, v, nil, CtlRefEtab, n, "GARPersonProfils",
+				"Impossible de créer le <GARPersonProfils> pour l'utilisateur avec le <GARPersonIdentifiant> %s et l'établissement <GARStructureUAI> %s"+msgNoEtab, id, v, nil, nil)
 		case f.Parent == "GARPersonProfils" && f.Name == "GARPersonProfil":
 			p := gar.Profile(v)
 			allowed := p == gar.ProfilePupil
@@ -299,16 +370,16 @@ func (fc *fileCtx) person1(n *xsd.Node, k kind, id []byte) {
 			}
 		case f.Parent == "" && f.Name == "GARPersonEtab":
 			c.persons.add(fc.fp(v, id), pupil)
-		case f.Parent == "GAREnsDisciplinesPostes" && f.Name == "GARStructureUAI", f.Parent == "GAREnsSpecialitesPostes" && f.Name == "GARStructureUAI":
-			fc.ref(target{refEtab, string(v), ""}, CtlRefEtab, n, f.Parent, string(id),
-				fmt.Sprintf("Impossible de créer le <%s> pour l'utilisateur avec le <GARPersonIdentifiant> %s et l'établissement <GARStructureUAI> %s %s", f.Parent, id, v, msgNoEtab))
+		case f.Name == "GARStructureUAI" && (f.Parent == "GAREnsDisciplinesPostes" || f.Parent == "GAREnsSpecialitesPostes"):
+			fc.ref(refEtab, v, nil, CtlRefEtab, n, f.Parent,
+				"Impossible de créer le <"+f.Parent+"> pour l'utilisateur avec le <GARPersonIdentifiant> %s et l'établissement <GARStructureUAI> %s"+msgNoEtab, id, v, nil, nil)
 		}
 	}
 	for _, f := range n.Fields {
 		if f.Name == "GARStructureUAI" && (f.Parent == "GAREnsDisciplinesPostes" || f.Parent == "GAREnsSpecialitesPostes") {
 			v := n.Value(f)
-			fc.person(v, id, false, n, CtlRefPerson, f.Parent, string(id),
-				fmt.Sprintf("Impossible de créer le <%s> pour l'utilisateur avec le <GARPersonIdentifiant> %s car il n'existe aucun utilisateur avec cet identifiant dans l'établissement <GARStructureUAI> %s", f.Parent, id, v))
+			fc.person(v, id, false, n, CtlRefPerson, f.Parent,
+				"Impossible de créer le <"+f.Parent+"> pour l'utilisateur avec le <GARPersonIdentifiant> %s car il n'existe aucun utilisateur avec cet identifiant dans l'établissement <GARStructureUAI> %s", id, v, nil, nil)
 		}
 	}
 }
@@ -331,15 +402,17 @@ func (fc *fileCtx) groupe(n *xsd.Node, uai []byte) {
 	status := n.Get("GARGroupeStatut")
 	label := n.Get("GARGroupeLibelle")
 	fc.code(n, "GARGroupeCode", code)
-	key := keyString(n, "GARGroupeCode", "GARStructureUAI")
-	fc.ref(target{refEtab, string(uai), ""}, CtlRefEtab, n, n.Name, key,
-		fmt.Sprintf("Impossible de créer le <GARGroupe> pour le groupe avec le <GARGroupeCode> %s, le <GARGroupeLibelle> %s et l'établissement <GARStructureUAI> %s %s", code, label, uai, msgNoEtab))
+	fc.ref(refEtab, uai, nil, CtlRefEtab, n, n.Name,
+		"Impossible de créer le <GARGroupe> pour le groupe avec le <GARGroupeCode> %s, le <GARGroupeLibelle> %s et l'établissement <GARStructureUAI> %s"+msgNoEtab, code, label, uai, nil)
 	st := string(status)
 	if st != "DIVISION" && st != "GROUPE" {
-		fc.a.add(Finding{Control: CtlGroupStatus, File: fc.name, Line: n.Line, Column: n.Column, Element: "GARGroupeStatut", Key: key,
+		fc.a.add(Finding{Control: CtlGroupStatus, File: fc.name, Line: n.Line, Column: n.Column, Element: "GARGroupeStatut", Key: fc.nodeKey(n),
 			Message: fmt.Sprintf("<GARGroupeStatut> %q du groupe <GARGroupeCode> %s: GAR attend DIVISION pour une division ou GROUPE pour un autre groupe", status, code)})
 	}
-	c.groups[[2]string{string(uai), string(code)}] = st
+	gk := string(fc.refKey(refGroup, uai, code)[1:])
+	if old, ok := c.groups[gk]; !ok || old != st {
+		c.groups[gk] = st
+	}
 	for _, f := range n.Fields {
 		if f.Name != "GARGroupeDivAppartenance" {
 			continue
@@ -347,37 +420,37 @@ func (fc *fileCtx) groupe(n *xsd.Node, uai []byte) {
 		div := n.Value(f)
 		fc.code(n, "GARGroupeDivAppartenance", div)
 		if st == "DIVISION" {
-			fc.a.add(Finding{Control: CtlGroupDivision, File: fc.name, Line: n.Line, Column: n.Column, Element: "GARGroupeDivAppartenance", Key: key,
+			fc.a.add(Finding{Control: CtlGroupDivision, File: fc.name, Line: n.Line, Column: n.Column, Element: "GARGroupeDivAppartenance", Key: fc.nodeKey(n),
 				Message: fmt.Sprintf("Impossible de créer le <GARGroupeDivAppartenance> pour le groupe (statut DIVISION) avec le <GARGroupeCode> %s et l'établissement <GARStructureUAI> %s: la division d'appartenance n'est donnée que pour les groupes autres que divisions (statut GROUPE)", code, uai)})
 			continue
 		}
-		fc.ref(target{refDivision, string(uai), string(div)}, CtlGroupDivision, n, "GARGroupeDivAppartenance", key+"/"+string(div),
-			fmt.Sprintf("Impossible de créer le <GARGroupeDivAppartenance> pour le groupe avec le <GARGroupeCode> %s, la division d'appartenance <GARGroupeDivAppartenanceCode> %s et l'établissement <GARStructureUAI> %s car il n'existe aucune division d'appartenance avec ce code et un statut DIVISION pour cet établissement dans le GAR", code, div, uai))
+		fc.ref(refDivision, uai, div, CtlGroupDivision, n, "GARGroupeDivAppartenance",
+			"Impossible de créer le <GARGroupeDivAppartenance> pour le groupe avec le <GARGroupeCode> %s, la division d'appartenance <GARGroupeDivAppartenanceCode> %s et l'établissement <GARStructureUAI> %s car il n'existe aucune division d'appartenance avec ce code et un statut DIVISION pour cet établissement dans le GAR", code, div, uai, nil)
 	}
 }
 
 func (fc *fileCtx) ensMatiere(n *xsd.Node, k kind, uai, id []byte) {
 	grp := n.Get("GARGroupeCode")
 	fc.code(n, "GARGroupeCode", grp)
-	key := keyString(n, "GARStructureUAI", "GARPersonIdentifiant", "GARGroupeCode")
-	fc.ref(target{refEtab, string(uai), ""}, CtlRefEtab, n, n.Name, key,
-		fmt.Sprintf("Impossible de créer le <%s> pour l'utilisateur avec le <GARPersonIdentifiant> %s, le <GARGroupeCode> %s et l'établissement <GARStructureUAI> %s %s", n.Name, id, grp, uai, msgNoEtab))
-	fc.person(uai, id, false, n, CtlRefPerson, n.Name, key,
-		fmt.Sprintf("Impossible de créer le <%s> pour l'utilisateur avec le <GARPersonIdentifiant> %s car cet utilisateur n'existe pas pour l'établissement <GARStructureUAI> %s", n.Name, id, uai))
-	want, rk := "GROUPE", refGroupe
+	fc.ref(refEtab, uai, nil, CtlRefEtab, n, n.Name,
+		"Impossible de créer le <"+n.Name+"> pour l'utilisateur avec le <GARPersonIdentifiant> %s, le <GARGroupeCode> %s et l'établissement <GARStructureUAI> %s"+msgNoEtab, id, grp, uai, nil)
+	fc.person(uai, id, false, n, CtlRefPerson, n.Name,
+		"Impossible de créer le <"+n.Name+"> pour l'utilisateur avec le <GARPersonIdentifiant> %s car cet utilisateur n'existe pas pour l'établissement <GARStructureUAI> %s", id, uai, nil, nil)
+	format := "Impossible de créer le <" + n.Name + "> pour l'utilisateur avec le <GARPersonIdentifiant> %s et le <GARGroupeCode> %s car ce groupe n'existe pas pour l'établissement <GARStructureUAI> %s et/ou n'a pas le statut GROUPE"
+	rk := refGroupe
 	if k == kEnsClasseMatiere {
-		want, rk = "DIVISION", refDivision
+		rk = refDivision
+		format = strings.Replace(format, "statut GROUPE", "statut DIVISION", 1)
 	}
-	fc.ref(target{rk, string(uai), string(grp)}, CtlGroupStatus, n, n.Name, key,
-		fmt.Sprintf("Impossible de créer le <%s> pour l'utilisateur avec le <GARPersonIdentifiant> %s et le <GARGroupeCode> %s car ce groupe n'existe pas pour l'établissement <GARStructureUAI> %s et/ou n'a pas le statut %s", n.Name, id, grp, uai, want))
+	fc.ref(rk, uai, grp, CtlGroupStatus, n, n.Name, format, id, grp, uai, nil)
 	for _, f := range n.Fields {
 		if f.Name != "GARMatiereCode" {
 			continue
 		}
 		mat := n.Value(f)
 		fc.code(n, "GARMatiereCode", mat)
-		fc.ref(target{refMatiere, string(uai), string(mat)}, CtlRefMatiere, n, n.Name, key,
-			fmt.Sprintf("Impossible de créer le <%s> pour l'utilisateur avec le <GARPersonIdentifiant> %s et le <GARGroupeCode> %s car 1 matière(s) n'existe(nt) pas pour l'établissement <GARStructureUAI> %s. Ci-dessous la liste des premières matières : %s", n.Name, id, grp, uai, mat))
+		fc.ref(refMatiere, uai, mat, CtlRefMatiere, n, n.Name,
+			"Impossible de créer le <"+n.Name+"> pour l'utilisateur avec le <GARPersonIdentifiant> %s et le <GARGroupeCode> %s car 1 matière(s) n'existe(nt) pas pour l'établissement <GARStructureUAI> %s. Ci-dessous la liste des premières matières : %s", id, grp, uai, mat)
 	}
 }
 
@@ -389,14 +462,13 @@ func (fc *fileCtx) respAff(n *xsd.Node, id []byte) {
 		}
 		uai := n.Value(f)
 		fc.code(n, "GARRespAffEtab", uai)
-		key := string(id) + "/" + string(uai)
-		fc.ref(target{refEtab, string(uai), ""}, CtlRefEtab, n, "GARRespAffEtab", key,
-			fmt.Sprintf("Impossible de créer le <GARRespAffEtab> pour l'utilisateur avec le <GARPersonIdentifiant> %s et l'établissement <GARRespAffEtab> %s %s", id, uai, msgNoEtab))
-		fc.person(uai, id, true, n, CtlRespAffPupil, "GARRespAffEtab", key,
-			fmt.Sprintf("Impossible de créer le <GARRespAffEtab> pour l'utilisateur avec le <GARPersonIdentifiant> %s car cet accédant a déjà un profil élève pour l'établissement %s", id, uai))
+		fc.ref(refEtab, uai, nil, CtlRefEtab, n, "GARRespAffEtab",
+			"Impossible de créer le <GARRespAffEtab> pour l'utilisateur avec le <GARPersonIdentifiant> %s et l'établissement <GARRespAffEtab> %s"+msgNoEtab, id, uai, nil, nil)
+		fc.person(uai, id, true, n, CtlRespAffPupil, "GARRespAffEtab",
+			"Impossible de créer le <GARRespAffEtab> pour l'utilisateur avec le <GARPersonIdentifiant> %s car cet accédant a déjà un profil élève pour l'établissement %s", id, uai, nil, nil)
 		c.respAff[string(uai)]++
 		if c.respAff[string(uai)] > gar.MaxRespAffPerEtab {
-			fc.a.add(Finding{Control: CtlRespAffLimit, File: fc.name, Line: n.Line, Column: n.Column, Element: "GARRespAff", Key: key,
+			fc.a.add(Finding{Control: CtlRespAffLimit, File: fc.name, Line: n.Line, Column: n.Column, Element: "GARRespAff", Key: string(id) + "/" + string(uai),
 				Message: fmt.Sprintf("Impossible de créer le <GARRespAff> pour l'utilisateur avec le <GARPersonIdentifiant> %s car le nombre maximum %d de responsables d'affectation est atteint pour l'établissement <GARRespAffEtab> %s. Veuillez supprimer des responsables d'affectation afin de pouvoir en ajouter de nouveaux.", id, gar.MaxRespAffPerEtab, uai)})
 		}
 	}
@@ -407,56 +479,52 @@ func (c *coherence) finish(a *analysis) {
 	if c.etabs == nil {
 		return
 	}
-	// References to reference data.
-	type miss struct {
-		agg     *refAgg
-		control string
-	}
-	var misses []miss
-	for t, agg := range c.refs {
-		ok := true
-		switch t.kind {
-		case refEtab:
-			_, ok = c.etabs[t.uai]
-		case refMEF:
-			_, ok = c.mefs[[2]string{t.uai, t.code}]
-		case refMatiere:
-			_, ok = c.matieres[[2]string{t.uai, t.code}]
-		case refGroup:
-			_, ok = c.groups[[2]string{t.uai, t.code}]
-		case refDivision:
-			ok = c.groups[[2]string{t.uai, t.code}] == "DIVISION"
-		case refGroupe:
-			ok = c.groups[[2]string{t.uai, t.code}] == "GROUPE"
-		}
-		if !ok {
-			misses = append(misses, miss{agg, agg.first.Control})
+	var misses []*refAgg
+	for key, agg := range c.refs {
+		if !c.defined(key) {
+			misses = append(misses, agg)
 		}
 	}
-	sort.Slice(misses, func(i, j int) bool { return misses[i].agg.order < misses[j].agg.order })
+	sort.Slice(misses, func(i, j int) bool { return misses[i].order < misses[j].order })
 	for _, m := range misses {
-		a.add(m.agg.first)
-		for i := 1; i < m.agg.count; i++ {
+		a.add(Finding{Control: m.control, File: a.files[m.file].stat.Name, Line: int(m.line), Column: int(m.col), Element: m.element, Key: m.key, Message: m.msg.String()})
+		for i := int32(1); i < m.count; i++ {
 			a.tally(m.control)
 		}
 	}
-	// Person references that waited.
-	for _, p := range c.pending {
-		member, pupil := c.persons.get(p.fp)
-		bad := !member
-		if p.pupil {
-			bad = member && pupil
+	bad := func(p uint64) bool {
+		member, pupil := c.persons.get(p)
+		if p&fpFlag != 0 {
+			return member && pupil
 		}
-		if !bad {
+		return !member
+	}
+	var badPerson, badPupil int
+	for _, p := range c.pending {
+		if bad(p) {
+			if p&fpFlag != 0 {
+				badPupil++
+			} else {
+				badPerson++
+			}
+		}
+	}
+	for _, e := range c.examples {
+		if !bad(e.fp) {
 			continue
 		}
-		if p.ex >= 0 {
-			a.add(c.examples[p.ex])
-		} else if p.pupil {
-			a.tally(CtlRespAffPupil)
+		a.add(Finding{Control: e.control, File: a.files[e.file].stat.Name, Line: e.line, Column: e.col, Element: e.element, Key: e.key, Message: e.msg.String()})
+		if e.fp&fpFlag != 0 {
+			badPupil--
 		} else {
-			a.tally(CtlRefPerson)
+			badPerson--
 		}
+	}
+	for range badPerson {
+		a.tally(CtlRefPerson)
+	}
+	for range badPupil {
+		a.tally(CtlRespAffPupil)
 	}
 	if c.unchecked > 0 {
 		a.add(Finding{Control: CtlRefUnchecked, Message: fmt.Sprintf("%d person references were not checked: more than %d waited for persons defined later in the archive", c.unchecked, maxPending)})

@@ -126,28 +126,32 @@ func (a *analysis) readPrevious(ctx context.Context, path string) error {
 
 // file reads one XML file of the previous archive. Its grammar errors are
 // not this archive's problem: GAR integrated it.
-func (p *prevState) file(ctx context.Context, a *analysis, e entry, buf []byte) error {
+func (ps *prevState) file(ctx context.Context, a *analysis, p *pipeline, e entry) error {
 	n, err := gar.ParseName(e.Name)
 	if err != nil || n.Kind != gar.KindXML {
 		_, err := io.Copy(io.Discard, e.Body)
 		return err
 	}
-	idx := len(p.files)
-	p.files = append(p.files, e.Name)
-	fc := &fileCtx{a: a, file: idx, name: e.Name, ftype: n.Type, prev: true}
-	fc.h.SetSeed(a.seed)
-	g := a.grammar
-	a.grammar = p.grammar
-	_, err = p.grammar.Validate(ctx, e.Body, xsd.Options{Type: n.Type, Buffer: buf, OnNode: func(node *xsd.Node) {
-		if k, ok := nodeKind(n.Type, node.Name); ok {
-			fc.keys(node, k)
-		}
-	}})
-	a.grammar = g
-	if err != nil {
-		return &readErr{err}
+	idx := len(ps.files)
+	ps.files = append(ps.files, e.Name)
+	apply := func(j *job) {
+		fc := &fileCtx{a: a, file: j.idx, name: j.name, ftype: j.ftype, prev: true}
+		fc.h.SetSeed(a.seed)
+		g := a.grammar
+		a.grammar = ps.grammar
+		j.log.Replay(func(node *xsd.Node) {
+			if k, ok := nodeKind(j.ftype, node.Name); ok {
+				fc.keys(node, k)
+			}
+		})
+		a.grammar = g
 	}
-	return nil
+	j := p.get()
+	j.idx, j.name, j.ftype, j.grammar, j.apply = idx, e.Name, n.Type, ps.grammar, apply
+	if e.Size > maxBuffered {
+		return &limitError{fmt.Sprintf("previous archive: entry %s is larger than %d bytes", e.Name, maxBuffered)}
+	}
+	return p.submit(j, e.Body, e.Size)
 }
 
 // mergeKeys merges the spilled records: duplicates across sub-files, and

@@ -60,8 +60,8 @@ func compareRec(a, b rec) int {
 }
 
 // runRecs is the number of records sorted in memory before a run is
-// written: 512 Ki records, 12 MiB.
-const runRecs = 512 << 10
+// written: 256 Ki records, 6 MiB.
+const runRecs = 256 << 10
 
 // spiller sorts records of any number with a fixed memory: sorted runs in
 // unlinked temporary files, merged at the end.
