@@ -47,6 +47,9 @@ type MediacentreOptions struct {
 	// SUCCES_PARTIEL/{idENT}, and re-read when a newer one arrives. "" means
 	// no archives.
 	Root string
+	// RescanEvery is how often, at most, Root is checked for a newer
+	// archive (on the next request); 0 means every two seconds.
+	RescanEvery time.Duration
 	// People are persons known in addition to those of the archives, by
 	// idENT.
 	People map[string][]Person
@@ -153,6 +156,9 @@ func NewMediacentre(opts MediacentreOptions) (*Mediacentre, error) {
 	}
 	if opts.Hosts == nil {
 		opts.Hosts = []string{"localhost", "127.0.0.1", "::1"}
+	}
+	if opts.RescanEvery <= 0 {
+		opts.RescanEvery = 2 * time.Second
 	}
 	if opts.MinVersion == 0 {
 		opts.MinVersion = tls.VersionTLS12
@@ -388,12 +394,12 @@ func (m *Mediacentre) match(op, uai, user string) *Rule {
 }
 
 // peopleOf returns the people of ident, re-reading the archives when a
-// newer one was integrated (checked at most every two seconds).
+// newer one was integrated (checked at most every RescanEvery).
 func (m *Mediacentre) peopleOf(ident string) (*people, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c := m.people[ident]
-	if c != nil && (m.opts.Root == "" || time.Since(c.checked) < 2*time.Second) {
+	if c != nil && (m.opts.Root == "" || time.Since(c.checked) < m.opts.RescanEvery) {
 		return c.p, nil
 	}
 	var paths []string
