@@ -415,7 +415,7 @@ func (c *Client) call(ctx context.Context, p *servicePath) ([]Resource, error) {
 			t.Stop()
 		}
 	}
-	c.metrics.observe(p.op, outcome(err), time.Since(start))
+	c.metrics.observe(p.op, Outcome(err), time.Since(start))
 	return nil, err
 }
 
@@ -542,8 +542,14 @@ func parseRetryAfter(v string) time.Duration {
 	return 0
 }
 
-// outcome names a failure for the requests metric.
-func outcome(err error) string {
+// Outcome names the outcome of a call for metrics, logs and scripts: "ok"
+// for nil, the ErrorKind name of a GAR error (unknown_user, unavailable...),
+// "too_large" (ErrBodyTooLarge), "tls" (certificates, handshake),
+// "timeout", "decode" (an answer that could not be read) or "network".
+func Outcome(err error) string {
+	if err == nil {
+		return "ok"
+	}
 	var ge *Error
 	switch {
 	case errors.As(err, &ge):
