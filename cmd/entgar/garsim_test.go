@@ -25,7 +25,7 @@ type garsimEnv struct {
 	stop                func() (int, string)
 }
 
-func startGarsim(t *testing.T) *garsimEnv {
+func startSFTPSim(t *testing.T) *garsimEnv {
 	t.Helper()
 	t.Setenv("ENTGAR_LOG_LEVEL", "warn")
 	dir := t.TempDir()
@@ -85,7 +85,7 @@ func (e *garsimEnv) inFolder(folder, name string) bool {
 // with `entgar results --wait`, then IDO, a rejected delivery, the
 // ANALYSEUR deposit, metrics, and the exit codes of each outcome.
 func TestGarsimEndToEnd(t *testing.T) {
-	e := startGarsim(t)
+	e := startSFTPSim(t)
 	data := filepath.Join(e.dir, "data")
 	if code, _, errs := runCLI(t, "gen", "--out", data, "--students", "200", "--seed", "3"); code != 0 {
 		t.Fatalf("gen: %s", errs)
@@ -209,7 +209,7 @@ func TestGarsimEndToEnd(t *testing.T) {
 // TestResultsRejected: an archive with a bad MD5 lands in ERREUR; results
 // exits 1 and shows the MD5 control from the error report.
 func TestResultsRejected(t *testing.T) {
-	e := startGarsim(t)
+	e := startSFTPSim(t)
 	t.Setenv("ENTGAR_EXPORT_DEGREES", "2D")
 	a := archivetest.Build(t, t.TempDir(), archivetest.Spec{Ident: "ZZ", Degree: gar.D2, Time: time.Now()})
 	// A connector that writes a wrong checksum, straight into ENTRANT.

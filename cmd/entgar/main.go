@@ -58,6 +58,8 @@ var commands = []command{
 		"build the IDO continuity file and deposit it in MIGRATION_IDO", runIDO},
 	{"garsim", "[--config F] [--listen ADDR] [--root DIR] [--known-hosts-out F] [--new-client-key F]",
 		"run the GAR simulator (SFTP drop and collecte)", runGarsim},
+	{"mediacentre", "--uai UAI --user ID [--config F] [--ident IDENT] [--format json|xml] [--json] | --distributable",
+		"call GAR's listeRessources once with the client certificate (operators' check)", runMediacentre},
 }
 
 func main() {
