@@ -375,6 +375,15 @@ type GarsimConfig struct {
 	// "basic" (garsim's own quicker checks, independent of the analyser).
 	// Key garsim.checker, default "analyse".
 	Checker string `yaml:"checker"`
+	// MediacentreListen is the address of the simulated listeRessources
+	// service (HTTPS with client certificates), host:port; "" does not
+	// start it. Key garsim.mediacentre_listen, default "".
+	MediacentreListen string `yaml:"mediacentre_listen"`
+	// TLSDir holds the simulator's test PKI (CA, server certificate, one
+	// client certificate per idENT), created when missing. Key
+	// garsim.tls_dir, default "./garsim/tls"; must not be empty when
+	// mediacentre_listen is set.
+	TLSDir string `yaml:"tls_dir"`
 }
 
 // Default returns a new Config holding the default of every key. Each call
@@ -438,6 +447,7 @@ func Default() *Config {
 			AuthorizedKeys:   "./garsim/authorized_keys",
 			CollecteInterval: 10 * time.Minute,
 			Checker:          GarsimCheckerAnalyse,
+			TLSDir:           "./garsim/tls",
 		},
 	}
 }

@@ -211,6 +211,14 @@ func (c *Config) check() []problem {
 	k.notEmpty("garsim.authorized_keys", g.AuthorizedKeys)
 	k.positive("garsim.collecte_interval", g.CollecteInterval)
 	k.oneOf("garsim.checker", g.Checker, GarsimCheckerAnalyse, GarsimCheckerBasic)
+	if l := g.MediacentreListen; l != "" {
+		if _, port, err := net.SplitHostPort(l); err != nil {
+			k.addf("garsim.mediacentre_listen", "must be host:port such as 127.0.0.1:8444, or empty, got %q", l)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			k.addf("garsim.mediacentre_listen", "port must be between 0 and 65535, got %q", port)
+		}
+		k.notEmpty("garsim.tls_dir", g.TLSDir)
+	}
 
 	return k.problems
 }

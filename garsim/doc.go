@@ -22,9 +22,10 @@
 //     and the ignored-data report in the layout documented in
 //     export/results (inferred from §5.5.4, since GAR publishes no sample).
 //
-// The médiacentre side (listeRessources over mutual TLS) lives in the
-// mediacentre*.go files of this package; Config holds both so that
-// `entgar garsim` runs them side by side.
+// The médiacentre side (listeRessources over mutual TLS, Mediacentre) lives
+// in the mediacentre*.go and ca.go files; Config holds both sides so that
+// Run, behind `entgar garsim`, serves them side by side, the médiacentre
+// answering for the people of the archives the collecte integrated.
 //
 // garsim is a test peer and a rehearsal tool, not GAR: it has one set of
 // authorized keys for all the idENTs it serves, it keeps no database (no

@@ -26,6 +26,11 @@ type Config struct {
 	SFTP SFTPConfig
 	// Collecte configures the collecte.
 	Collecte CollecteConfig
+	// Mediacentre, when not nil, also serves listeRessources over mutual
+	// TLS; Run fills its Root, Idents and Logger from this Config when
+	// they are empty, so that it serves the people of the archives the
+	// collecte integrates.
+	Mediacentre *MediacentreOptions
 	// Logger receives the simulator's events; nil discards them.
 	Logger *slog.Logger
 }
@@ -84,6 +89,23 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("garsim: %w", err)
 	}
 	defer col.Close()
+	var mc *Mediacentre
+	if cfg.Mediacentre != nil {
+		o := *cfg.Mediacentre
+		if o.Root == "" {
+			o.Root = cfg.Root
+		}
+		if len(o.Idents) == 0 {
+			o.Idents = cfg.Idents
+		}
+		if o.Logger == nil {
+			o.Logger = log
+		}
+		if mc, err = NewMediacentre(o); err != nil {
+			return fmt.Errorf("garsim: %w", err)
+		}
+		defer mc.Close()
+	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", cfg.SFTP.Listen)
 	if err != nil {
@@ -102,7 +124,7 @@ func Run(ctx context.Context, cfg Config) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	wg.Go(func() {
 		if err := srv.Serve(ctx, ln); err != nil {
 			errc <- err
@@ -115,6 +137,14 @@ func Run(ctx context.Context, cfg Config) error {
 			cancel()
 		}
 	})
+	if mc != nil {
+		wg.Go(func() {
+			if err := mc.Serve(ctx); err != nil {
+				errc <- err
+				cancel()
+			}
+		})
+	}
 	wg.Wait()
 	close(errc)
 	var errs []error

@@ -20,7 +20,7 @@ func runGarsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: entgar garsim [flags]")
-		fmt.Fprintln(stderr, "Runs the GAR simulator (SFTP drop and collecte, see docs/garsim.md) until SIGINT or SIGTERM.")
+		fmt.Fprintln(stderr, "Runs the GAR simulator (SFTP drop and collecte, and with garsim.mediacentre_listen the listeRessources service; see docs/garsim.md) until SIGINT or SIGTERM.")
 		fs.PrintDefaults()
 	}
 	cfgPath := fs.String("config", "", "configuration file (default: ENTGAR_CONFIG, else built-in defaults)")
@@ -80,6 +80,10 @@ func runGarsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	log := newLogger(cfg.Log, stderr)
+	var mc *garsim.MediacentreOptions
+	if g.MediacentreListen != "" {
+		mc = &garsim.MediacentreOptions{Listen: g.MediacentreListen, TLSDir: g.TLSDir}
+	}
 	err = garsim.Run(ctx, garsim.Config{
 		Root:   g.Root,
 		Idents: idents,
@@ -88,8 +92,9 @@ func runGarsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			Listen: g.SFTPListen, HostKeyFile: g.HostKeyFile, AuthorizedKeys: g.AuthorizedKeys,
 			KnownHostsOut: *knownHostsOut,
 		},
-		Collecte: garsim.CollecteConfig{Interval: g.CollecteInterval, Check: collecteChecker(cfg)},
-		Logger:   log,
+		Collecte:    garsim.CollecteConfig{Interval: g.CollecteInterval, Check: collecteChecker(cfg)},
+		Mediacentre: mc,
+		Logger:      log,
 	})
 	if err != nil {
 		return &exitError{exitEnv, err}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +24,7 @@ import (
 // configuration for the client commands pointing at it.
 type garsimEnv struct {
 	dir, root, cfg, out string
+	mcAddr              string
 	stop                func() (int, string)
 }
 
@@ -38,7 +41,16 @@ func startSFTPSim(t *testing.T) *garsimEnv {
 	data, _ := os.ReadFile(key + ".pub")
 	os.WriteFile(authorized, data, 0o644)
 	kh := filepath.Join(dir, "known_hosts")
+	// A free port for the médiacentre side: listen, note it, release it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mcAddr = ln.Addr().String()
+	ln.Close()
+	tlsDir := filepath.Join(dir, "tls")
 	e.cfg = writeFile(t, dir, "entgar.yaml", `ent: {id: ZZ, name: "ENT de test"}
+mediacentre: {base_url: "https://`+e.mcAddr+`", cert_file: `+filepath.Join(tlsDir, "client-ZZ.pem")+`, key_file: `+filepath.Join(tlsDir, "client-ZZ.key")+`, ca_file: `+filepath.Join(tlsDir, "ca.pem")+`}
 export: {out: `+e.out+`, max_nodes: 50}
 sftp: {host: 127.0.0.1, user: ent, key_file: `+key+`, known_hosts: `+kh+`, retries: 1, retry_backoff: 100ms, connect_timeout: 5s}
 metrics: {textfile: `+filepath.Join(dir, "entgar.prom")+`}
@@ -48,6 +60,8 @@ garsim:
   host_key_file: `+filepath.Join(dir, "host_key")+`
   authorized_keys: `+authorized+`
   collecte_interval: 100ms
+  mediacentre_listen: `+e.mcAddr+`
+  tls_dir: `+tlsDir+`
 `)
 	ctx, cancel := context.WithCancel(context.Background())
 	var code int
@@ -117,6 +131,22 @@ func TestGarsimEndToEnd(t *testing.T) {
 	integrated := st.Latest[1].Name
 	if !e.inFolder(gar.FolderSucces, integrated) {
 		t.Errorf("%s not in SUCCES", integrated)
+	}
+
+	// The médiacentre side of the same garsim knows the pupils of the
+	// archive the collecte just integrated.
+	user, uai := firstPupil(t, filepath.Join(e.root, gar.FolderSucces, "ZZ", integrated))
+	// It re-reads the integrated archives every two seconds at most.
+	var mcOut, mcErr string
+	deadline := time.Now().Add(10 * time.Second)
+	for code = -1; code != exitOK && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		code, mcOut, mcErr = runCLI(t, "mediacentre", "--config", e.cfg, "--uai", uai, "--user", user)
+	}
+	if code != exitOK || !strings.Contains(mcOut, "resource(s)") {
+		t.Errorf("mediacentre for %s in %s: exit %d\n%s\n%s", user, uai, code, mcOut, mcErr)
+	}
+	if code, _, _ := runCLI(t, "mediacentre", "--config", e.cfg, "--uai", uai, "--user", "nobody-here"); code != exitProblems {
+		t.Errorf("mediacentre for an unknown user: exit %d", code)
 	}
 
 	// IDO now: stamped like the newest integrated archive.
@@ -220,6 +250,25 @@ func TestResultsRejected(t *testing.T) {
 		!strings.Contains(errs, "last delivery not fully integrated") {
 		t.Errorf("results: exit %d\n%s\n%s", code, out, errs)
 	}
+}
+
+// firstPupil returns the GARPersonIdentifiant and the UAI of the first
+// pupil's profile in an archive.
+func firstPupil(t *testing.T, archive string) (id, uai string) {
+	t.Helper()
+	re := regexp.MustCompile(`<men:GAREleve>\s*<men:GARPersonIdentifiant>([^<]+)</men:GARPersonIdentifiant>[\s\S]*?<men:GARPersonProfils>\s*<men:GARStructureUAI>([^<]+)</men:GARStructureUAI>`)
+	archivetest.Rewrite(t, archive, filepath.Join(t.TempDir(), filepath.Base(archive)), func(name string, data []byte) (string, []byte) {
+		if id == "" && strings.Contains(name, "_Eleve_") {
+			if m := re.FindSubmatch(data); m != nil {
+				id, uai = string(m[1]), string(m[2])
+			}
+		}
+		return name, data
+	})
+	if id == "" {
+		t.Fatalf("no pupil in %s", archive)
+	}
+	return id, uai
 }
 
 func waitFor(t *testing.T, cond func() bool) {
