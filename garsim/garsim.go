@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/entgar/entgar/internal/atomicfile"
 )
 
 // Config is a whole simulator: the SFTP drop with its collecte, and beside
@@ -113,7 +113,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	addr := ln.Addr().String()
 	if cfg.SFTP.KnownHostsOut != "" {
-		if err := writeFileAtomic(cfg.SFTP.KnownHostsOut, []byte(KnownHostsLine(addr, hostKey.PublicKey())+"\n")); err != nil {
+		if err := atomicfile.Write(cfg.SFTP.KnownHostsOut, []byte(KnownHostsLine(addr, hostKey.PublicKey())+"\n"), 0o644); err != nil {
 			ln.Close()
 			return fmt.Errorf("garsim: known hosts: %w", err)
 		}
@@ -153,24 +153,4 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	log.Info("garsim: stopped")
 	return errors.Join(errs...)
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it, so that a script polling for path never reads it half-written.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }

@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/entgar/entgar/gar"
+	"github.com/entgar/entgar/internal/archivetest"
 )
 
 const mapping = "\xef\xbb\xbf# people from AB and CD\r\n" +
@@ -86,33 +85,9 @@ func TestParseMappingErrors(t *testing.T) {
 	}
 }
 
-// dir is a local stand-in for the SFTP server.
-type dir struct{ root string }
-
-func (d dir) ReadDir(_ context.Context, p string) ([]fs.FileInfo, error) {
-	ents, err := os.ReadDir(filepath.Join(d.root, p))
-	if err != nil {
-		return nil, err
-	}
-	var out []fs.FileInfo
-	for _, e := range ents {
-		fi, _ := e.Info()
-		out = append(out, fi)
-	}
-	return out, nil
-}
-
-func (d dir) Put(_ context.Context, p, name string, r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(d.root, p, name), data, 0o644)
-}
-
 func TestDeliver(t *testing.T) {
 	root := t.TempDir()
-	d := dir{root}
+	d := archivetest.Dir(root)
 	for _, f := range gar.IdentFolders {
 		os.MkdirAll(filepath.Join(root, f, "ZZ"), 0o755)
 	}

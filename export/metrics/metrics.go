@@ -14,13 +14,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/entgar/entgar/internal/atomicfile"
 )
 
 // Outcomes a job reports. A job succeeded when its outcome is OutcomeSuccess.
@@ -112,7 +113,7 @@ func Record(f Files, r Run) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(state, append(data, '\n')); err != nil {
+	if err := atomicfile.Write(state, append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	if f.Textfile != "" {
@@ -206,25 +207,4 @@ func lock(path string) (func(), error) {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }

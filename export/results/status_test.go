@@ -2,8 +2,6 @@ package results_test
 
 import (
 	"context"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,29 +13,6 @@ import (
 	"github.com/entgar/entgar/garsim"
 	"github.com/entgar/entgar/internal/archivetest"
 )
-
-// dirRemote serves a local directory as the SFTP server would.
-type dirRemote struct{ root string }
-
-func (d dirRemote) ReadDir(_ context.Context, dir string) ([]fs.FileInfo, error) {
-	ents, err := os.ReadDir(filepath.Join(d.root, dir))
-	if err != nil {
-		return nil, err
-	}
-	var out []fs.FileInfo
-	for _, e := range ents {
-		fi, err := e.Info()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, fi)
-	}
-	return out, nil
-}
-
-func (d dirRemote) Open(_ context.Context, p string) (io.ReadCloser, error) {
-	return os.Open(filepath.Join(d.root, p))
-}
 
 // TestCollectAfterGarsim is the report round trip: garsim's collecte
 // files archives and writes reports, Collect finds and reads them.
@@ -60,7 +35,7 @@ func TestCollectAfterGarsim(t *testing.T) {
 	archivetest.Copy(t, newer, entrant)
 	os.WriteFile(filepath.Join(entrant, filepath.Base(gar.MD5Name(newer))), []byte(strings.Repeat("f", 32)), 0o644)
 
-	r := dirRemote{root}
+	r := archivetest.Dir(root)
 	ctx := context.Background()
 	st, err := results.Collect(ctx, r, "ZZ", results.Options{})
 	if err != nil {
@@ -119,7 +94,7 @@ func TestCollectAfterGarsim(t *testing.T) {
 }
 
 func TestCollectMissingFolders(t *testing.T) {
-	st, err := results.Collect(context.Background(), dirRemote{t.TempDir()}, "ZZ", results.Options{})
+	st, err := results.Collect(context.Background(), archivetest.Dir(t.TempDir()), "ZZ", results.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

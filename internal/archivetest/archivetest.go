@@ -1,7 +1,8 @@
 // Package archivetest builds real GAR archives for tests: generated source
 // data run through the export, and rewrites of them with a mutation, so that
 // the tests of the simulator and of the results reader work on what entgar
-// really delivers.
+// really delivers; and Dir, a local directory standing in for GAR's SFTP
+// server.
 package archivetest
 
 import (
