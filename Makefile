@@ -72,6 +72,10 @@ bench:
 # A longer run of the fuzz tests than `make test` does.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./export/source
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 60s ./export/results
+	$(GO) test -run '^$$' -fuzz '^FuzzReadErrorArchive$$' -fuzztime 60s ./export/results
+	$(GO) test -run '^$$' -fuzz '^FuzzParseReportName$$' -fuzztime 30s ./export/results
+	$(GO) test -run '^$$' -fuzz '^FuzzParseMapping$$' -fuzztime 60s ./export/ido
 
 clean:
 	rm -rf bin out data bench/work $(DEMO)
