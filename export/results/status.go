@@ -61,7 +61,7 @@ type Archive struct {
 	Folder    string     `json:"folder"`
 	Outcome   Outcome    `json:"outcome"`
 	Size      int64      `json:"size"`
-	ModTime   time.Time  `json:"mod_time"` // on the server's clock
+	ModTime   time.Time  `json:"mod_time"` // on the server's clock; kept by moves
 	// ErrorReport and IgnoredReport summarise the reports GAR deposited
 	// for this archive, when there are any.
 	ErrorReport   *ReportSummary `json:"error_report,omitempty"`
@@ -166,7 +166,8 @@ func Collect(ctx context.Context, r Remote, ident string, o Options) (*Status, e
 		}
 	}
 	// Most recent first; for one name in two folders (re-delivered after
-	// an error), the one in ENTRANT, then the latest moved.
+	// an error), the most recently deposited first: a move keeps the
+	// modification time.
 	slices.SortFunc(all, func(a, b Archive) int {
 		return cmp.Or(b.stamp.Compare(a.stamp), cmp.Compare(a.Degree, b.Degree), b.ModTime.Compare(a.ModTime))
 	})
