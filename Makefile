@@ -4,7 +4,7 @@
 
 GO       ?= go
 BIN      := bin/entgar
-APT_PKGS := libxml2-utils
+APT_PKGS := libxml2-utils openssh-server openssh-client
 
 .PHONY: all build test peers vet demo bench fuzz clean
 
@@ -14,11 +14,13 @@ build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/entgar
 
 # Test peers: xmllint validates every file the tests produce against the
-# official GAR XSDs (../shared/gar/xsd); OpenSSH's sftp client drives the
+# official GAR XSDs (../shared/gar/xsd); OpenSSH's sshd receives the test
+# deliveries and its sftp client is the benchmark's baseline and drives the
 # GAR simulator (garsim) as an operator would.
 peers:
 	@missing=""; \
 	command -v xmllint >/dev/null || missing="$$missing libxml2-utils"; \
+	[ -x /usr/sbin/sshd ] || missing="$$missing openssh-server"; \
 	command -v sftp >/dev/null || missing="$$missing openssh-client"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing test peers:$$missing"; \
@@ -65,9 +67,11 @@ demo: build
 	echo "metrics: $$d/entgar.prom; results exit code $$code"; exit $$code
 
 # Export speed and memory against a gzip-only baseline measured in the same
-# run (see docs/performance.md).
-bench:
+# run; upload throughput against OpenSSH's sftp client (needs root for sshd;
+# see docs/performance.md).
+bench: peers
 	$(GO) run ./bench/export
+	$(GO) run ./bench/upload
 
 # A longer run of the fuzz tests than `make test` does.
 fuzz:

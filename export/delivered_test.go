@@ -156,3 +156,30 @@ func TestDeliveryLockKilledHolder(t *testing.T) {
 		t.Fatalf("stale %q", l.Stale)
 	}
 }
+
+// FuzzDeliveries: whatever the record file holds, Deliveries returns an
+// error or entries naming archives in the out directory.
+func FuzzDeliveries(f *testing.F) {
+	f.Add([]byte(`{"last":[{"ident":"ZZ","degree":"2D","archive":"ZZ_GAR-ENT_Complet_20261123_010203_2D.tar.gz"}]}`))
+	f.Add([]byte(`{"last":[{"archive":"../x.tar.gz"}]}`))
+	f.Add([]byte(`{"last":null}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out := t.TempDir()
+		if err := os.WriteFile(filepath.Join(out, DeliveredFile), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		all, err := Deliveries(out)
+		if err != nil {
+			return
+		}
+		for _, d := range all {
+			if filepath.Dir(d.Path(out)) != out {
+				t.Fatalf("%q escapes the out directory", d.Archive)
+			}
+			if _, err := gar.ParseName(d.Archive); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

@@ -152,3 +152,53 @@ func TestFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestPlainRename delivers through the plain SFTP rename, which fails over
+// an existing file, as to a server without posix-rename@openssh.com: a
+// stale archive of the same name (wrong size) is replaced.
+func TestPlainRename(t *testing.T) {
+	s := startFaultServer(t)
+	stamp := time.Date(2026, 11, 23, 1, 2, 3, 0, time.UTC)
+	dir := filepath.Join(s.Root, "ENTRANT", "ZZ")
+	os.MkdirAll(dir, 0o755)
+	local := writeArchive(t, t.TempDir(), "ZZ", stamp, gar.D1, 100000)
+	name := filepath.Base(local)
+	os.WriteFile(filepath.Join(dir, name), []byte("truncated by an old tool"), 0o644)
+	content, _ := os.ReadFile(local)
+	s.Expect(name, content)
+	cl, err := Dial(context.Background(), faultConfig(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	sess, err := cl.session(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.posix = false
+	if _, err := cl.Upload(context.Background(), local); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, name))
+	if !bytes.Equal(got, content) {
+		t.Fatal("the archive was not replaced")
+	}
+	for _, v := range s.Violations() {
+		t.Error(v)
+	}
+}
+
+func FuzzTempName(f *testing.F) {
+	for _, s := range []string{"ZZ_GAR-ENT_Complet_20261123_010203_2D.tar.gz", "a", ".", "..part", ".x.part", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		tmp := TempName(name)
+		if name != "" && (!IsTempName(tmp) || finalOf(tmp) != name) {
+			t.Fatalf("%q: temp %q, final %q", name, tmp, finalOf(tmp))
+		}
+		if IsTempName(name) && (strings.HasSuffix(name, ".tar.gz") || strings.HasSuffix(name, ".MD5")) {
+			t.Fatalf("%q is taken for a temporary name but GAR would pick it up", name)
+		}
+	})
+}
