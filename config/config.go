@@ -372,7 +372,7 @@ type GarsimConfig struct {
 	CollecteInterval time.Duration `yaml:"collecte_interval"`
 	// Checker is how the collecte analyses an archive's content: "analyse"
 	// (entgar's analyser: grammar, keys, annex §9 controls, écarts) or
-	// "basic" (garsim's own quicker checks, independent of the analyser).
+	// "basic" (garsim's own checks, independent of the analyser: a second opinion).
 	// Key garsim.checker, default "analyse".
 	Checker string `yaml:"checker"`
 	// MediacentreListen is the address of the simulated listeRessources

@@ -54,7 +54,7 @@ const (
 )
 
 // CheckArchive is garsim's basic Checker, independent of the analyser
-// (garsim.checker: basic): quicker, and a second opinion when the
+// (garsim.checker: basic): a second opinion when the
 // analyser itself is under test. It reads the archive twice, streaming:
 //
 //   - technical checks, any failure rejecting the archive: gzip and tar
