@@ -28,7 +28,9 @@ type garsimEnv struct {
 	stop                func() (int, string)
 }
 
-func startSFTPSim(t *testing.T) *garsimEnv {
+func startSFTPSim(t *testing.T) *garsimEnv { return startSFTPSimEvery(t, "100ms") }
+
+func startSFTPSimEvery(t *testing.T, interval string) *garsimEnv {
 	t.Helper()
 	t.Setenv("ENTGAR_LOG_LEVEL", "warn")
 	dir := t.TempDir()
@@ -59,7 +61,7 @@ garsim:
   sftp_listen: 127.0.0.1:0
   host_key_file: `+filepath.Join(dir, "host_key")+`
   authorized_keys: `+authorized+`
-  collecte_interval: 100ms
+  collecte_interval: `+interval+`
   mediacentre_listen: `+e.mcAddr+`
   tls_dir: `+tlsDir+`
 `)
@@ -269,6 +271,29 @@ func firstPupil(t *testing.T, archive string) (id, uai string) {
 		t.Fatalf("no pupil in %s", archive)
 	}
 	return id, uai
+}
+
+// TestResultsPending: the collecte has not run; after --wait the archive is
+// still in ENTRANT, which is not a success.
+func TestResultsPending(t *testing.T) {
+	e := startSFTPSimEvery(t, "1h")
+	t.Setenv("ENTGAR_EXPORT_DEGREES", "1D")
+	a := archivetest.Build(t, t.TempDir(), archivetest.Spec{Ident: "ZZ", Degree: gar.D1, Time: time.Now()})
+	if code, _, errs := runCLI(t, "upload", "--config", e.cfg, a); code != 0 {
+		t.Fatalf("upload: %s", errs)
+	}
+	start := time.Now()
+	code, out, _ := runCLI(t, "results", "--config", e.cfg, "--wait", "2s", "--json")
+	var st results.Status
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if code != exitProblems || !st.Pending || st.Succeeded || st.Latest[0].Outcome != results.Pending || st.Latest[0].Name != filepath.Base(a) {
+		t.Errorf("exit %d, status %+v", code, st)
+	}
+	if waited := time.Since(start); waited < 2*time.Second {
+		t.Errorf("returned after %s, before --wait elapsed", waited)
+	}
 }
 
 func waitFor(t *testing.T, cond func() bool) {
