@@ -170,6 +170,9 @@ func (c *Client) connect(ctx context.Context) (*session, error) {
 		return nil, fmt.Errorf("ssh handshake with %s: %w", c.addr, err)
 	}
 	sshc := ssh.NewClient(cc, chans, reqs)
+	// 64 writes of 32 KiB in flight, as OpenSSH's sftp client does by
+	// default (-R 64, -B 32768): 32 KiB is the packet size every SFTP
+	// server must accept, and GAR's server need not be OpenSSH.
 	sc2, err := sftp.NewClient(sshc,
 		sftp.UseConcurrentWrites(true),
 		sftp.MaxConcurrentRequestsPerFile(64),
