@@ -32,7 +32,7 @@
 //
 // Usage, from the module root:
 //
-//	go run ./bench/upload [-size 256] [-rounds 3]
+//	go run ./bench/upload [-size 256] [-rounds 5]
 package main
 
 import (

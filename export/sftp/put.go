@@ -37,15 +37,16 @@ func finalOf(temp string) string {
 // Put writes everything r yields to dir/name atomically: under TempName in
 // dir, then, once the size written is checked on the server, renamed to
 // name (replacing an existing file when the server supports
-// posix-rename@openssh.com). When r is an io.ReadSeeker a failed attempt is
-// retried from the start; otherwise Put does not retry.
+// posix-rename@openssh.com). A failed attempt is retried from the start:
+// when r is not an io.ReadSeeker, Put first reads it all into memory for
+// that, so use it for small files (IDO files, reports) and PutFile, which
+// also resumes, for archives.
 func (c *Client) Put(ctx context.Context, dir, name string, r io.Reader) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
 	rs, seekable := r.(io.ReadSeeker)
 	if !seekable {
-		// Buffer nothing behind the caller's back: one attempt only.
 		buf := new(bytes.Buffer)
 		if _, err := io.Copy(buf, r); err != nil {
 			return &localError{fmt.Errorf("put %s: read the content: %w", name, err)}

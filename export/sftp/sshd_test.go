@@ -300,8 +300,8 @@ func TestErrorsAgainstOpenSSH(t *testing.T) {
 	auth, _ := os.OpenFile(filepath.Join(s.Dir, "authorized_keys"), os.O_APPEND|os.O_WRONLY, 0)
 	good := []Config{}
 	for i, k := range []struct {
-		kind             sshkeys.Kind
-		bits             int
+		kind              sshkeys.Kind
+		bits              int
 		passFile, passEnv string
 	}{
 		{sshkeys.Ed25519, 0, filepath.Join(dir, "pass"), ""},
