@@ -14,6 +14,7 @@ import (
 
 	"github.com/entgar/entgar/export/source"
 	"github.com/entgar/entgar/gar"
+	"github.com/entgar/entgar/internal/atomicfile"
 )
 
 // Options configures an export run.
@@ -468,9 +469,7 @@ func set(vs []string) map[string]bool {
 	return m
 }
 
-func partialName(final string) string {
-	return filepath.Join(filepath.Dir(final), "."+filepath.Base(final)+".partial")
-}
+func partialName(final string) string { return atomicfile.TempName(final) }
 
 // isPartial reports whether name is one of our temporary files.
 func isPartial(name string) bool {

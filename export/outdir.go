@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/entgar/entgar/gar"
+	"github.com/entgar/entgar/internal/atomicfile"
 )
 
 // dirLock keeps two runs of one kind (export, delivery) from working in
@@ -89,26 +91,8 @@ func removeStale(dir string, log *slog.Logger) {
 // writeFileAtomic writes data to a temporary file, syncs it and renames it
 // to path.
 func writeFileAtomic(path string, data []byte) error {
-	tmp := partialName(path)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	_, err := atomicfile.Write(path, bytes.NewReader(data))
+	return err
 }
 
 func syncDir(dir string) {

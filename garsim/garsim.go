@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -113,7 +114,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	addr := ln.Addr().String()
 	if cfg.SFTP.KnownHostsOut != "" {
-		if err := atomicfile.Write(cfg.SFTP.KnownHostsOut, []byte(KnownHostsLine(addr, hostKey.PublicKey())+"\n"), 0o644); err != nil {
+		if _, err := atomicfile.Write(cfg.SFTP.KnownHostsOut, strings.NewReader(KnownHostsLine(addr, hostKey.PublicKey())+"\n")); err != nil {
 			ln.Close()
 			return fmt.Errorf("garsim: known hosts: %w", err)
 		}

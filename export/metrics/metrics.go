@@ -9,6 +9,7 @@
 package metrics
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -113,7 +114,7 @@ func Record(f Files, r Run) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(state, append(data, '\n'), 0o644); err != nil {
+	if _, err := atomicfile.Write(state, bytes.NewReader(append(data, '\n'))); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	if f.Textfile != "" {

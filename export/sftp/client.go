@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"os"
 	"path"
 	"strconv"
 	"sync"
@@ -17,6 +16,8 @@ import (
 
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/entgar/entgar/internal/atomicfile"
 )
 
 // Client is a connection to an SFTP server that reconnects when the
@@ -170,6 +171,9 @@ func (c *Client) connect(ctx context.Context) (*session, error) {
 		return nil, fmt.Errorf("ssh handshake with %s: %w", c.addr, err)
 	}
 	sshc := ssh.NewClient(cc, chans, reqs)
+	// 64 writes of 32 KiB in flight, as OpenSSH's sftp client does by
+	// default (-R 64, -B 32768): 32 KiB is the packet size every SFTP
+	// server must accept, and GAR's server need not be OpenSSH.
 	sc2, err := sftp.NewClient(sshc,
 		sftp.UseConcurrentWrites(true),
 		sftp.MaxConcurrentRequestsPerFile(64),
@@ -435,23 +439,10 @@ func (c *Client) Download(ctx context.Context, p, local string) (int64, error) {
 			return err
 		}
 		defer r.Close()
-		tmp := local + ".partial"
-		f, err := os.Create(tmp)
-		if err != nil {
+		n, err = atomicfile.Write(local, r)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
 			return &localError{err}
-		}
-		n, err = io.Copy(f, r)
-		if err == nil {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Rename(tmp, local)
-		}
-		if err != nil {
-			os.Remove(tmp)
 		}
 		return err
 	})

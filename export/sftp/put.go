@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,15 +38,16 @@ func finalOf(temp string) string {
 // Put writes everything r yields to dir/name atomically: under TempName in
 // dir, then, once the size written is checked on the server, renamed to
 // name (replacing an existing file when the server supports
-// posix-rename@openssh.com). When r is an io.ReadSeeker a failed attempt is
-// retried from the start; otherwise Put does not retry.
+// posix-rename@openssh.com). A failed attempt is retried from the start:
+// when r is not an io.ReadSeeker, Put first reads it all into memory for
+// that, so use it for small files (IDO files, reports) and PutFile, which
+// also resumes, for archives.
 func (c *Client) Put(ctx context.Context, dir, name string, r io.Reader) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
 	rs, seekable := r.(io.ReadSeeker)
 	if !seekable {
-		// Buffer nothing behind the caller's back: one attempt only.
 		buf := new(bytes.Buffer)
 		if _, err := io.Copy(buf, r); err != nil {
 			return &localError{fmt.Errorf("put %s: read the content: %w", name, err)}
@@ -113,6 +115,8 @@ type transfer struct {
 	resumed int
 	// modTime is the server's modification time of the final file.
 	modTime time.Time
+	// sent is the offset the transfer has read the local file up to.
+	sent atomic.Int64
 	// check, when set, is called with the temporary file's modification
 	// time once its size is right; an error stops before the rename.
 	check func(tempMod time.Time) error
@@ -127,6 +131,13 @@ const tailCheck = 64 << 10
 
 // send runs the transfer with retries.
 func (c *Client) send(ctx context.Context, t *transfer) error {
+	if t.size >= progressMin {
+		// Under cron nobody watches a bar: a line every few seconds says
+		// the upload is alive and how fast it goes.
+		stop := make(chan struct{})
+		defer close(stop)
+		go c.logProgress(t, stop)
+	}
 	err := c.retry(ctx, "put "+t.final(), func(ctx context.Context) error {
 		s, err := c.session(ctx)
 		if err != nil {
@@ -189,7 +200,7 @@ func (c *Client) sendOnce(ctx context.Context, s *session, t *transfer) error {
 			f.Close()
 			return err
 		}
-		src := &progressReader{r: io.NewSectionReader(t.src, start, t.size-start), p: p}
+		src := &progressReader{r: io.NewSectionReader(t.src, start, t.size-start), p: p, sent: &t.sent, base: start}
 		_, err = f.ReadFromWithConcurrency(src, 0)
 		if err != nil {
 			if off, serr := f.Seek(0, io.SeekCurrent); serr == nil && off >= start && off <= t.size {
@@ -290,16 +301,47 @@ func (c *Client) resumePoint(s *session, t *transfer, tmp string) (int64, error)
 // progressReader reports progress on each read and keeps the local read
 // error apart from the server's.
 type progressReader struct {
-	r   io.Reader
-	p   *progress
-	err error
+	r    io.Reader
+	p    *progress
+	err  error
+	sent *atomic.Int64 // offset reached, for the progress log
+	base int64
+	n    int64
 }
 
 func (r *progressReader) Read(b []byte) (int, error) {
 	n, err := r.r.Read(b)
+	r.n += int64(n)
+	r.sent.Store(r.base + r.n)
 	r.p.touch()
 	if err != nil && err != io.EOF {
 		r.err = err
 	}
 	return n, err
+}
+
+// progressMin is the size from which a transfer logs its progress, and
+// progressEvery how often.
+const (
+	progressMin   = 16 << 20
+	progressEvery = 10 * time.Second
+)
+
+func (c *Client) logProgress(t *transfer, stop <-chan struct{}) {
+	tick := time.NewTicker(progressEvery)
+	defer tick.Stop()
+	start, last := time.Now(), int64(0)
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		sent := t.sent.Load()
+		c.log.Info("uploading", "file", t.final(), "sent", sent, "size", t.size,
+			"percent", 100*sent/max(t.size, 1),
+			"mib_per_s", float64(sent-last)/(1<<20)/progressEvery.Seconds(),
+			"elapsed", time.Since(start).Round(time.Second).String())
+		last = sent
+	}
 }

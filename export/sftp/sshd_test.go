@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh/knownhosts"
+
 	"github.com/entgar/entgar/export"
 	"github.com/entgar/entgar/gar"
 	"github.com/entgar/entgar/internal/sshd"
@@ -300,8 +302,8 @@ func TestErrorsAgainstOpenSSH(t *testing.T) {
 	auth, _ := os.OpenFile(filepath.Join(s.Dir, "authorized_keys"), os.O_APPEND|os.O_WRONLY, 0)
 	good := []Config{}
 	for i, k := range []struct {
-		kind             sshkeys.Kind
-		bits             int
+		kind              sshkeys.Kind
+		bits              int
 		passFile, passEnv string
 	}{
 		{sshkeys.Ed25519, 0, filepath.Join(dir, "pass"), ""},
@@ -332,11 +334,22 @@ func TestErrorsAgainstOpenSSH(t *testing.T) {
 	}
 }
 
-// TestHostKeyAlgorithms: a server with an RSA host key, recorded as such,
-// is accepted although Go prefers ed25519 keys.
+// TestRSAHostKey: a server with an RSA host key, recorded as such, is
+// accepted although Go prefers ed25519 keys; so is a hashed known_hosts
+// entry (ssh-keyscan -H).
 func TestRSAHostKey(t *testing.T) {
 	s := sshd.StartT(t, sshd.Options{HostKey: sshkeys.RSA})
 	cl, err := Dial(context.Background(), sshdConfig(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.Close()
+	hashed := filepath.Join(t.TempDir(), "known_hosts")
+	line := knownhosts.Line([]string{knownhosts.HashHostname(knownhosts.Normalize(s.Addr))}, s.HostKey)
+	os.WriteFile(hashed, []byte("# a comment\n"+line+"\n"), 0o644)
+	cfg := sshdConfig(s)
+	cfg.KnownHosts = hashed
+	cl, err = Dial(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,32 +1,43 @@
-// Package atomicfile writes a file so that readers see either the old
-// content or the whole new one: a temporary file beside it, renamed.
+// Package atomicfile writes a local file so that its final name only ever
+// shows complete content: through a hidden temporary file in the same
+// directory, synced, then renamed.
 package atomicfile
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
 
-// Write writes data to path with mode perm through a temporary file in the
-// same directory (so that the rename is atomic), removing the temporary
-// file on failure.
-func Write(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+// TempName returns the temporary name used for the file at path:
+// ".<name>.partial" in the same directory.
+func TempName(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".partial")
+}
+
+// Write copies r to the file at path through TempName(path), syncs it and
+// renames it into place, and returns the number of bytes written. On
+// failure the temporary file is removed and path is left as it was.
+func Write(path string, r io.Reader) (int64, error) {
+	tmp := TempName(path)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return err
+		return 0, fmt.Errorf("write %s: %w", path, err)
 	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
+	n, err := io.Copy(f, r)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(tmp.Name(), perm)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+		err = os.Rename(tmp, path)
 	}
 	if err != nil {
-		os.Remove(tmp.Name())
+		os.Remove(tmp)
+		return n, fmt.Errorf("write %s: %w", path, err)
 	}
-	return err
+	return n, nil
 }

@@ -1,31 +1,42 @@
 package atomicfile
 
 import (
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
+
+type failingReader struct{ n int }
+
+func (r *failingReader) Read(b []byte) (int, error) {
+	if r.n == 0 {
+		return 0, errors.New("source broke")
+	}
+	r.n--
+	return copy(b, "partial"), nil
+}
 
 func TestWrite(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "f")
-	for _, content := range []string{"first", "second"} {
-		if err := Write(p, []byte(content), 0o640); err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(p)
-		if err != nil || string(got) != content {
-			t.Fatalf("read %q %v, want %q", got, err, content)
-		}
+	if n, err := Write(p, strings.NewReader("first")); err != nil || n != 5 {
+		t.Fatal(n, err)
 	}
-	st, _ := os.Stat(p)
-	if st.Mode().Perm() != 0o640 {
-		t.Errorf("mode %v", st.Mode().Perm())
+	// A failed write leaves the previous content and no temporary file.
+	_, err := Write(p, &failingReader{n: 2})
+	if err == nil || !strings.Contains(err.Error(), "write "+p+": source broke") {
+		t.Fatalf("error %v", err)
 	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
-		t.Errorf("%d files left, want 1", len(ents))
+	if b, _ := os.ReadFile(p); string(b) != "first" {
+		t.Fatalf("content %q", b)
 	}
-	if err := Write(filepath.Join(dir, "missing", "f"), nil, 0o644); err == nil {
-		t.Error("write into a missing directory succeeded")
+	if _, err := os.Stat(TempName(p)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("temporary file left: %v", err)
+	}
+	if _, err := Write(filepath.Join(dir, "no", "dir"), io.LimitReader(strings.NewReader("x"), 1)); err == nil {
+		t.Fatal("write into a missing directory succeeded")
 	}
 }
