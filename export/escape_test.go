@@ -1,6 +1,7 @@
 package export
 
 import (
+	"context"
 	"encoding/xml"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"github.com/entgar/entgar/export/source"
 	"github.com/entgar/entgar/gar"
 	"github.com/entgar/entgar/internal/xmllint"
+	"github.com/entgar/entgar/xsd"
 )
 
 // TestEscapingRoundTrips: what an XML parser reads back from the archive is
@@ -27,7 +29,7 @@ func TestEscapingRoundTrips(t *testing.T) {
 	a := archive(t, sum, gar.D2)
 	dir, _ := untar(t, a.Path)
 	file := filepath.Join(dir, gar.XMLName("ZZ", stamp, gar.D2, gar.FileEleve, 0))
-	xmllint.MustValidate(t, xmllint.Schema(t, gar.D2), file)
+	mustValidate(t, gar.D2, file)
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +94,7 @@ func TestValidatorIsNotVacuous(t *testing.T) {
 	dir, _ := untar(t, a.Path)
 	schema := xmllint.Schema(t, gar.D2)
 	file := filepath.Join(dir, gar.XMLName("ZZ", stamp, gar.D2, gar.FileEleve, 0))
-	xmllint.MustValidate(t, schema, file)
+	mustValidate(t, gar.D2, file)
 	data, _ := os.ReadFile(file)
 	s := string(data)
 	i, j := strings.Index(s, "  <men:GAREleve>"), strings.Index(s, "</men:GAREleve>\n")+len("</men:GAREleve>\n")
@@ -106,6 +108,9 @@ func TestValidatorIsNotVacuous(t *testing.T) {
 		os.WriteFile(p, []byte(m), 0o644)
 		if out, ok := xmllint.Validate(t, schema, p); ok {
 			t.Errorf("%s: xmllint accepted it (%s)", name, out)
+		}
+		if res, err := xsd.For(gar.D2).Validate(context.Background(), strings.NewReader(m), xsd.Options{Type: gar.FileEleve}); err != nil || res.Valid() {
+			t.Errorf("%s: the xsd package accepted it (%v)", name, err)
 		}
 	}
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/entgar/entgar/export/source"
 	"github.com/entgar/entgar/gar"
-	"github.com/entgar/entgar/internal/xmllint"
 )
 
 // wantProblem finds a problem at file:line whose reason contains reason.
@@ -98,7 +97,7 @@ func TestBadRecords(t *testing.T) {
 	for _, n := range names {
 		paths = append(paths, filepath.Join(dir, n))
 	}
-	xmllint.MustValidate(t, xmllint.Schema(t, gar.D2), paths...)
+	mustValidate(t, gar.D2, paths...)
 }
 
 func TestFailPolicyStopsAtFirstBadRecord(t *testing.T) {

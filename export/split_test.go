@@ -12,7 +12,6 @@ import (
 
 	"github.com/entgar/entgar/export/source"
 	"github.com/entgar/entgar/gar"
-	"github.com/entgar/entgar/internal/xmllint"
 )
 
 // fixture is a source built in a test.
@@ -125,7 +124,7 @@ func TestSplitBoundary(t *testing.T) {
 				}
 			}
 			dir, _ := untar(t, a.Path)
-			xmllint.MustValidate(t, xmllint.Schema(t, gar.D2), filepath.Join(dir, got[len(got)-1].Name))
+			mustValidate(t, gar.D2, filepath.Join(dir, got[len(got)-1].Name))
 		})
 	}
 }
@@ -162,7 +161,7 @@ func TestSplitAcrossSections(t *testing.T) {
 	for _, n := range names {
 		paths = append(paths, filepath.Join(dir, n))
 	}
-	xmllint.MustValidate(t, xmllint.Schema(t, gar.D2), paths...)
+	mustValidate(t, gar.D2, paths...)
 	// Sub-file 1 holds the last GAREleve nodes and the first GARPersonMEF:
 	// the order inside it must follow the grammar.
 	data, err := os.ReadFile(filepath.Join(dir, eleve[1].Name))
@@ -194,7 +193,7 @@ func TestEmptySourceHasAllFiveTypes(t *testing.T) {
 		for _, n := range names {
 			paths = append(paths, filepath.Join(dir, n))
 		}
-		xmllint.MustValidate(t, xmllint.Schema(t, a.Degree), paths...)
+		mustValidate(t, a.Degree, paths...)
 	}
 }
 

@@ -123,14 +123,14 @@ func (s *spiller) close() {
 	s.runs = nil
 }
 
-// source is one sorted stream of the merge.
-type source struct {
+// run is one sorted stream of the merge.
+type run struct {
 	r   *bufio.Reader // nil for the in-memory remainder
 	mem []rec
 	cur rec
 }
 
-func (src *source) next() (bool, error) {
+func (src *run) next() (bool, error) {
 	if src.r == nil {
 		if len(src.mem) == 0 {
 			return false, nil
@@ -149,12 +149,12 @@ func (src *source) next() (bool, error) {
 	return true, nil
 }
 
-type mergeHeap []*source
+type mergeHeap []*run
 
 func (h mergeHeap) Len() int           { return len(h) }
 func (h mergeHeap) Less(i, j int) bool { return compareRec(h[i].cur, h[j].cur) < 0 }
 func (h mergeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *mergeHeap) Push(x any)        { *h = append(*h, x.(*source)) }
+func (h *mergeHeap) Push(x any)        { *h = append(*h, x.(*run)) }
 func (h *mergeHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]
@@ -171,7 +171,7 @@ func (s *spiller) groups(ctx context.Context, fn func([]rec)) error {
 	slices.SortFunc(s.buf, compareRec)
 	h := mergeHeap{}
 	for _, f := range s.runs {
-		src := &source{r: bufio.NewReaderSize(f, 256<<10)}
+		src := &run{r: bufio.NewReaderSize(f, 256<<10)}
 		ok, err := src.next()
 		if err != nil {
 			return err
@@ -181,7 +181,7 @@ func (s *spiller) groups(ctx context.Context, fn func([]rec)) error {
 		}
 	}
 	if len(s.buf) > 0 {
-		src := &source{mem: s.buf}
+		src := &run{mem: s.buf}
 		src.next()
 		h = append(h, src)
 	}
