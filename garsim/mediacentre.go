@@ -127,7 +127,20 @@ type Mediacentre struct {
 	nextRule int
 	people   map[string]*peopleCache
 	lastHdr  http.Header
+	// answers caches encoded listeRessources answers by person, format and
+	// coding, so that a benchmark measures the client rather than the
+	// simulator's JSON and gzip encoders. Cleared when a directory is
+	// reloaded, and when full.
+	answers map[answerKey][]byte
 }
+
+type answerKey struct {
+	ident, uai, user, encoding string
+	json                       bool
+}
+
+// maxCachedAnswers bounds the answer cache.
+const maxCachedAnswers = 4096
 
 type ruleEntry struct {
 	id   int
@@ -171,6 +184,7 @@ func NewMediacentre(opts MediacentreOptions) (*Mediacentre, error) {
 		log:     opts.Logger,
 		catalog: catalog(),
 		people:  make(map[string]*peopleCache),
+		answers: make(map[answerKey][]byte),
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
@@ -431,6 +445,7 @@ func (m *Mediacentre) peopleOf(ident string) (*people, error) {
 		p.add(person)
 	}
 	m.people[ident] = &peopleCache{p: p, checked: time.Now(), from: from}
+	clear(m.answers)
 	m.log.Info("garsim médiacentre: directory loaded", "ident", ident, "archives", p.archives, "establishments", len(p.etabs))
 	return p, nil
 }
@@ -667,6 +682,11 @@ func (m *Mediacentre) write(q *request, status int, body []byte) {
 		http.Error(q.w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	m.send(q, status, data, coding)
+}
+
+// send writes an encoded body with its headers.
+func (m *Mediacentre) send(q *request, status int, data []byte, coding string) {
 	h := q.w.Header()
 	if q.asJSON {
 		h.Set("Content-Type", "application/json;charset=UTF-8")
@@ -700,17 +720,34 @@ func (m *Mediacentre) serveList(q *request, ident, uai, user string) {
 		m.fail(q, http.StatusBadRequest, "Utilisateur non trouvé")
 		return
 	}
+	key := answerKey{ident: ident, uai: strings.ToUpper(uai), user: user, encoding: q.encoding, json: q.asJSON}
+	m.mu.Lock()
+	data, ok := m.answers[key]
+	m.mu.Unlock()
+	if ok {
+		m.send(q, http.StatusOK, data, strings.TrimPrefix(strings.TrimPrefix(q.encoding, "raw-"), encodingIdentity))
+		return
+	}
 	items := assigned(m.catalog, ident, uai, user, profile)
 	list := make([]simResource, len(items))
 	for i := range items {
 		list[i] = items[i].etiquette(m.publicURL, ident, strings.ToUpper(uai))
 	}
 	body, err := encodeList(list, q.asJSON)
-	if err != nil {
-		m.fail(q, http.StatusInternalServerError, "")
-		return
+	if err == nil {
+		var coding string
+		if data, coding, err = compressBody(body, q.encoding); err == nil {
+			m.mu.Lock()
+			if len(m.answers) >= maxCachedAnswers {
+				clear(m.answers)
+			}
+			m.answers[key] = data
+			m.mu.Unlock()
+			m.send(q, http.StatusOK, data, coding)
+			return
+		}
 	}
-	m.write(q, http.StatusOK, body)
+	m.fail(q, http.StatusInternalServerError, "")
 }
 
 // serveDistributable answers ressourcesDiffusables: the whole catalogue, in
