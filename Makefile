@@ -40,13 +40,18 @@ demo: build
 	@echo "archives are in ./out:"; ls -l out/*.tar.gz out/*.MD5
 
 # Export speed and memory against a gzip-only baseline measured in the same
-# run (see docs/performance.md).
+# run; médiacentre client requests/s and p99 against bare net/http clients
+# on the same simulator (see docs/performance.md).
 bench:
 	$(GO) run ./bench/export
+	$(GO) run ./bench/mediacentre
 
 # A longer run of the fuzz tests than `make test` does.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./export/source
+	$(GO) test -run '^$$' -fuzz FuzzDecodeResources -fuzztime 60s ./mediacentre
+	$(GO) test -run '^$$' -fuzz FuzzParseErreur -fuzztime 30s ./mediacentre
+	$(GO) test -run '^$$' -fuzz FuzzDecodedBody -fuzztime 30s ./mediacentre
 
 clean:
 	rm -rf bin out data bench/work

@@ -328,6 +328,18 @@ func (m *Mediacentre) Serve(ctx context.Context) error {
 	return nil
 }
 
+// Start runs Serve in a goroutine and returns a function that stops it
+// (gracefully, as when Serve's context is done) and returns Serve's error.
+func (m *Mediacentre) Start() (stop func() error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Serve(ctx) }()
+	return func() error {
+		cancel()
+		return <-done
+	}
+}
+
 // Close stops the server at once.
 func (m *Mediacentre) Close() error { return m.srv.Close() }
 

@@ -165,7 +165,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"not an answer", "application/json", `{"autre":{}}`, "no listeRessources"},
 		{"truncated JSON", "application/json", `{"listeRessources":{"ressource":[{"idRessource":"a"`, "unexpected EOF"},
 		{"trailing JSON", "application/json", `{"listeRessources":{}} {}`, "after top-level value"},
-		{"wrong type", "application/json", `{"listeRessources":{"ressource":[{"idRessource":5}]}}`, "unable to unmarshal JSON number"},
+		{"wrong type", "application/json", `{"listeRessources":{"ressource":[{"idRessource":5}]}}`, "unmarshal JSON number"},
 		{"XML error root", "application/xml", `<Erreur><Code>x</Code></Erreur>`, "root element is <Erreur>"},
 		{"XML other root", "application/xml", `<autre/>`, "root element is <autre>"},
 		{"truncated XML", "application/xml", `<listeRessources><ressource>`, "unexpected EOF"},
