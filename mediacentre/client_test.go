@@ -18,6 +18,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/prometheus/client_golang/prometheus"
+	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/entgar/entgar/garsim"
 )
@@ -514,6 +515,29 @@ func TestPKCS12Certificate(t *testing.T) {
 	if _, err := c.Resources(context.Background(), testUAI, pupil); err != nil {
 		t.Fatal(err)
 	}
+	// Files from older tools use legacy encryption (3DES, RC2).
+	pair, err := tls.LoadX509KeyPair(files.Cert, files.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, enc := range map[string]*pkcs12.Encoder{"des": pkcs12.LegacyDES, "rc2": pkcs12.LegacyRC2} {
+		data, err := enc.Encode(pair.PrivateKey, pair.Leaf, nil, "ancien")
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), name+".p12")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c := newTestClient(t, mc, func(c *Config) {
+			c.CertFile, c.KeyFile = "", ""
+			c.PKCS12File, c.PKCS12Password = path, "ancien"
+		})
+		if _, err := c.Resources(context.Background(), testUAI, pupil); err != nil {
+			t.Errorf("legacy %s PKCS#12: %v", name, err)
+		}
+	}
+
 	_, err = NewClient(Config{BaseURL: mc.URL(), Ident: testIdent, PKCS12File: files.PKCS12, PKCS12Password: "faux", CAFile: mc.TLSFiles().CA})
 	if err == nil || !strings.Contains(err.Error(), files.PKCS12) {
 		t.Errorf("wrong PKCS#12 password: got %v", err)
