@@ -67,11 +67,13 @@ demo: build
 	echo "metrics: $$d/entgar.prom; results exit code $$code"; exit $$code
 
 # Export speed and memory against a gzip-only baseline measured in the same
-# run; upload throughput against OpenSSH's sftp client (needs root for sshd;
-# see docs/performance.md).
+# run; upload throughput against OpenSSH's sftp client (needs root for sshd);
+# médiacentre client requests/s and p99 against bare net/http clients on the
+# same simulator (see docs/performance.md).
 bench: peers
 	$(GO) run ./bench/export
 	$(GO) run ./bench/upload
+	$(GO) run ./bench/mediacentre
 
 # A longer run of the fuzz tests than `make test` does.
 fuzz:
@@ -80,6 +82,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzReadErrorArchive$$' -fuzztime 60s ./export/results
 	$(GO) test -run '^$$' -fuzz '^FuzzParseReportName$$' -fuzztime 30s ./export/results
 	$(GO) test -run '^$$' -fuzz '^FuzzParseMapping$$' -fuzztime 60s ./export/ido
+	$(GO) test -run '^$$' -fuzz FuzzDecodeResources -fuzztime 60s ./mediacentre
+	$(GO) test -run '^$$' -fuzz FuzzParseErreur -fuzztime 30s ./mediacentre
+	$(GO) test -run '^$$' -fuzz FuzzDecodedBody -fuzztime 30s ./mediacentre
 
 clean:
 	rm -rf bin out data bench/work $(DEMO)

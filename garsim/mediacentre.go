@@ -2,6 +2,7 @@ package garsim
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -127,7 +128,25 @@ type Mediacentre struct {
 	nextRule int
 	people   map[string]*peopleCache
 	lastHdr  http.Header
+	// answers caches encoded listeRessources answers by person, format and
+	// coding, so that a benchmark measures the client rather than the
+	// simulator's JSON and gzip encoders. Cleared when a directory is
+	// reloaded, and when full.
+	answers map[answerKey][]byte
+	// verified remembers the client certificates already verified (by the
+	// SHA-256 of their DER), so that a request on a kept-alive connection
+	// does not verify the chain again: GAR verifies once per connection.
+	verified map[[32]byte]bool
 }
+
+type answerKey struct {
+	ident, uai, user, encoding string
+	json                       bool
+}
+
+// maxCachedAnswers bounds the answer cache and the cache of verified
+// certificates.
+const maxCachedAnswers = 4096
 
 type ruleEntry struct {
 	id   int
@@ -167,10 +186,12 @@ func NewMediacentre(opts MediacentreOptions) (*Mediacentre, error) {
 		opts.MaxVersion = tls.VersionTLS12
 	}
 	m := &Mediacentre{
-		opts:    opts,
-		log:     opts.Logger,
-		catalog: catalog(),
-		people:  make(map[string]*peopleCache),
+		opts:     opts,
+		log:      opts.Logger,
+		catalog:  catalog(),
+		people:   make(map[string]*peopleCache),
+		answers:  make(map[answerKey][]byte),
+		verified: make(map[[32]byte]bool),
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
@@ -314,6 +335,18 @@ func (m *Mediacentre) Serve(ctx context.Context) error {
 	return nil
 }
 
+// Start runs Serve in a goroutine and returns a function that stops it
+// (gracefully, as when Serve's context is done) and returns Serve's error.
+func (m *Mediacentre) Start() (stop func() error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Serve(ctx) }()
+	return func() error {
+		cancel()
+		return <-done
+	}
+}
+
 // Close stops the server at once.
 func (m *Mediacentre) Close() error { return m.srv.Close() }
 
@@ -431,6 +464,7 @@ func (m *Mediacentre) peopleOf(ident string) (*people, error) {
 		p.add(person)
 	}
 	m.people[ident] = &peopleCache{p: p, checked: time.Now(), from: from}
+	clear(m.answers)
 	m.log.Info("garsim médiacentre: directory loaded", "ident", ident, "archives", p.archives, "establishments", len(p.etabs))
 	return p, nil
 }
@@ -593,6 +627,14 @@ func (m *Mediacentre) authenticate(r *http.Request) (cn string, status int, msg 
 		return "", http.StatusUnauthorized, "No required SSL certificate was sent"
 	}
 	leaf := r.TLS.PeerCertificates[0]
+	sum := sha256.Sum256(leaf.Raw)
+	now := time.Now()
+	m.mu.Lock()
+	ok, known := m.verified[sum]
+	m.mu.Unlock()
+	if known && ok && now.Before(leaf.NotAfter) {
+		return leaf.Subject.CommonName, 0, ""
+	}
 	inter := x509.NewCertPool()
 	for _, c := range r.TLS.PeerCertificates[1:] {
 		inter.AddCert(c)
@@ -605,6 +647,12 @@ func (m *Mediacentre) authenticate(r *http.Request) (cn string, status int, msg 
 		m.log.Debug("garsim médiacentre: client certificate refused", "subject", leaf.Subject.String(), "error", err)
 		return "", http.StatusUnauthorized, "Invalide client certificate"
 	}
+	m.mu.Lock()
+	if len(m.verified) >= maxCachedAnswers {
+		clear(m.verified)
+	}
+	m.verified[sum] = true
+	m.mu.Unlock()
 	return leaf.Subject.CommonName, 0, ""
 }
 
@@ -667,6 +715,11 @@ func (m *Mediacentre) write(q *request, status int, body []byte) {
 		http.Error(q.w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	m.send(q, status, data, coding)
+}
+
+// send writes an encoded body with its headers.
+func (m *Mediacentre) send(q *request, status int, data []byte, coding string) {
 	h := q.w.Header()
 	if q.asJSON {
 		h.Set("Content-Type", "application/json;charset=UTF-8")
@@ -700,17 +753,34 @@ func (m *Mediacentre) serveList(q *request, ident, uai, user string) {
 		m.fail(q, http.StatusBadRequest, "Utilisateur non trouvé")
 		return
 	}
+	key := answerKey{ident: ident, uai: strings.ToUpper(uai), user: user, encoding: q.encoding, json: q.asJSON}
+	m.mu.Lock()
+	data, ok := m.answers[key]
+	m.mu.Unlock()
+	if ok {
+		m.send(q, http.StatusOK, data, strings.TrimPrefix(strings.TrimPrefix(q.encoding, "raw-"), encodingIdentity))
+		return
+	}
 	items := assigned(m.catalog, ident, uai, user, profile)
 	list := make([]simResource, len(items))
 	for i := range items {
 		list[i] = items[i].etiquette(m.publicURL, ident, strings.ToUpper(uai))
 	}
 	body, err := encodeList(list, q.asJSON)
-	if err != nil {
-		m.fail(q, http.StatusInternalServerError, "")
-		return
+	if err == nil {
+		var coding string
+		if data, coding, err = compressBody(body, q.encoding); err == nil {
+			m.mu.Lock()
+			if len(m.answers) >= maxCachedAnswers {
+				clear(m.answers)
+			}
+			m.answers[key] = data
+			m.mu.Unlock()
+			m.send(q, http.StatusOK, data, coding)
+			return
+		}
 	}
-	m.write(q, http.StatusOK, body)
+	m.fail(q, http.StatusInternalServerError, "")
 }
 
 // serveDistributable answers ressourcesDiffusables: the whole catalogue, in

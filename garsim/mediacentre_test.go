@@ -34,12 +34,9 @@ func startMediacentre(t *testing.T, opts MediacentreOptions, ident string) (*Med
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mc.Serve(ctx) }()
+	stop := mc.Start()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Error(err)
 		}
 	})

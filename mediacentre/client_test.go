@@ -18,6 +18,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/prometheus/client_golang/prometheus"
+	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/entgar/entgar/garsim"
 )
@@ -55,12 +56,9 @@ func startSim(t *testing.T, change func(*garsim.MediacentreOptions)) *garsim.Med
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mc.Serve(ctx) }()
+	stop := mc.Start()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Error(err)
 		}
 	})
@@ -79,8 +77,11 @@ func newTestClient(t *testing.T, mc *garsim.Mediacentre, change func(*Config)) *
 		KeyFile:  files.Clients[testIdent].Key,
 		CAFile:   files.CA,
 		Format:   "json",
-		Timeout:  5 * time.Second,
-		Deadline: 10 * time.Second,
+		// Bounds far above any answer's time, so that a loaded machine
+		// running tests under -race does not turn into timeouts; the tests
+		// of timeouts set their own.
+		Timeout:  30 * time.Second,
+		Deadline: time.Minute,
 	}
 	if change != nil {
 		change(&cfg)
@@ -457,15 +458,17 @@ func TestResourcesByEstablishment(t *testing.T) {
 
 func TestConcurrentUse(t *testing.T) {
 	mc := startSim(t, nil)
-	c := newTestClient(t, mc, func(c *Config) { c.MaxConns = 8 })
+	// Generous bounds: this test is about races and shared state, and runs
+	// under -race beside other packages' tests on small machines.
+	c := newTestClient(t, mc, func(c *Config) { c.MaxConns = 8; c.Timeout = time.Minute; c.Deadline = 2 * time.Minute })
 	want, err := c.Resources(context.Background(), testUAI, teacher)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
-	for i := range 32 {
+	for i := range 16 {
 		wg.Go(func() {
-			for j := range 10 {
+			for j := range 6 {
 				switch (i + j) % 3 {
 				case 0:
 					got, err := c.Resources(context.Background(), testUAI, teacher)
@@ -517,6 +520,29 @@ func TestPKCS12Certificate(t *testing.T) {
 	if _, err := c.Resources(context.Background(), testUAI, pupil); err != nil {
 		t.Fatal(err)
 	}
+	// Files from older tools use legacy encryption (3DES, RC2).
+	pair, err := tls.LoadX509KeyPair(files.Cert, files.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, enc := range map[string]*pkcs12.Encoder{"des": pkcs12.LegacyDES, "rc2": pkcs12.LegacyRC2} {
+		data, err := enc.Encode(pair.PrivateKey, pair.Leaf, nil, "ancien")
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), name+".p12")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c := newTestClient(t, mc, func(c *Config) {
+			c.CertFile, c.KeyFile = "", ""
+			c.PKCS12File, c.PKCS12Password = path, "ancien"
+		})
+		if _, err := c.Resources(context.Background(), testUAI, pupil); err != nil {
+			t.Errorf("legacy %s PKCS#12: %v", name, err)
+		}
+	}
+
 	_, err = NewClient(Config{BaseURL: mc.URL(), Ident: testIdent, PKCS12File: files.PKCS12, PKCS12Password: "faux", CAFile: mc.TLSFiles().CA})
 	if err == nil || !strings.Contains(err.Error(), files.PKCS12) {
 		t.Errorf("wrong PKCS#12 password: got %v", err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -21,7 +22,7 @@ func FuzzDecodeResources(f *testing.F) {
 	f.Add([]byte(`[1,2]`), "application/json")
 	f.Add([]byte(`<!DOCTYPE x [<!ENTITY a "b">]><listeRessources>&a;</listeRessources>`), "application/xml")
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
-		res, err := decodeResources(bytes.NewReader(body), contentType, "listeRessources")
+		res, err := decodeResources(body, contentType, "listeRessources")
 		if err != nil {
 			return
 		}
@@ -63,7 +64,7 @@ func FuzzDecodedBody(f *testing.F) {
 		if coding == "raw-deflate" {
 			coding = "deflate"
 		}
-		r, release, err := decodedBody(bytes.NewReader(body), coding, max)
+		r, release, err := decodedBody(bytes.NewReader(body), coding, max, &sync.Pool{})
 		if err != nil {
 			return
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -28,10 +27,12 @@ func startGarsim(t *testing.T, change func(*garsim.MediacentreOptions)) (*garsim
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mc.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	stop := mc.Start()
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	})
 	f := mc.TLSFiles()
 	cfg := fmt.Sprintf(`ent:
   id: ZZ
