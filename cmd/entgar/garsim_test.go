@@ -306,3 +306,26 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestGarsimCommandConfiguration(t *testing.T) {
+	t.Setenv("ENTGAR_LOG_LEVEL", "error")
+	dir := t.TempDir()
+	cases := []struct {
+		name, config string
+		code         int
+		want         string
+	}{
+		{"no idENT", "garsim: {root: " + dir + "/r}\n", exitUsage, "no idENT to serve"},
+		{"host key inside the root", "ent: {id: ZZ}\ngarsim: {root: " + dir + "/r, host_key_file: " + dir + "/r/hk}\n", exitUsage, "inside garsim.root"},
+		{"bad listen", "ent: {id: ZZ}\ngarsim: {sftp_listen: nowhere}\n", exitUsage, "garsim.sftp_listen"},
+		{"bad checker", "ent: {id: ZZ}\ngarsim: {checker: strict}\n", exitUsage, "garsim.checker"},
+		{"no authorized keys", "ent: {id: ZZ}\ngarsim: {root: " + dir + "/r, host_key_file: " + dir + "/hk, authorized_keys: " + dir + "/none, sftp_listen: '127.0.0.1:0'}\n", exitEnv, "authorized keys"},
+	}
+	for _, c := range cases {
+		cfg := writeFile(t, dir, "c.yaml", c.config)
+		code, _, errs := runCLI(t, "garsim", "--config", cfg)
+		if code != c.code || !strings.Contains(errs, c.want) {
+			t.Errorf("%s: exit %d, %s; want %d and %q", c.name, code, errs, c.code, c.want)
+		}
+	}
+}
