@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -31,6 +32,9 @@ type SFTPOptions struct {
 	// ShutdownGrace is how long Serve lets open sessions finish once its
 	// context is done before closing them; 0 means 5 seconds.
 	ShutdownGrace time.Duration
+	// IdleTimeout closes a connection on which nothing was received for
+	// that long (SSH keepalives count); 0 means 10 minutes.
+	IdleTimeout time.Duration
 	// Logger receives connection, authentication and write events; nil
 	// discards them.
 	Logger *slog.Logger
@@ -65,6 +69,9 @@ func NewSFTPServer(o SFTPOptions) (*SFTPServer, error) {
 	}
 	if o.ShutdownGrace == 0 {
 		o.ShutdownGrace = 5 * time.Second
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = 10 * time.Minute
 	}
 	log := o.Logger
 	if log == nil {
@@ -125,6 +132,7 @@ func (s *SFTPServer) Serve(ctx context.Context, ln net.Listener) error {
 			}
 			break
 		}
+		c = &idleConn{Conn: c, idle: s.opts.IdleTimeout}
 		s.track(c, true)
 		s.wg.Add(1)
 		go func() {
@@ -174,6 +182,11 @@ func (s *SFTPServer) serveConn(c net.Conn) {
 	}
 	c.SetDeadline(time.Time{})
 	defer sc.Close()
+	// From now on every read pushes the deadline back: a client that went
+	// away without closing (a dead network) does not hold a slot forever.
+	if ic, ok := c.(*idleConn); ok {
+		ic.arm()
+	}
 	go ssh.DiscardRequests(reqs)
 	var wg sync.WaitGroup
 	for nc := range chans {
@@ -222,4 +235,25 @@ func (s *SFTPServer) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request) {
 func isSFTP(payload []byte) bool {
 	var p struct{ Name string }
 	return ssh.Unmarshal(payload, &p) == nil && p.Name == "sftp"
+}
+
+// idleConn closes a connection idle for longer than idle, once armed (after
+// the handshake, which has its own deadline).
+type idleConn struct {
+	net.Conn
+	idle  time.Duration
+	armed atomic.Bool
+}
+
+func (c *idleConn) arm() {
+	c.armed.Store(true)
+	c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+}
+
+func (c *idleConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && c.armed.Load() {
+		c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+	}
+	return n, err
 }

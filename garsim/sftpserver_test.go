@@ -52,7 +52,9 @@ func genKey(t *testing.T, dir, name string) (ssh.Signer, string) {
 	return s, p
 }
 
-func startServer(t *testing.T) *server {
+func startServer(t *testing.T) *server { return startServerIdle(t, 0) }
+
+func startServerIdle(t *testing.T, idle time.Duration) *server {
 	t.Helper()
 	dir := t.TempDir()
 	s := &server{root: filepath.Join(dir, "root")}
@@ -66,7 +68,7 @@ func startServer(t *testing.T) *server {
 	if err := os.WriteFile(auth, ssh.MarshalAuthorizedKey(s.clientKey.PublicKey()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := NewSFTPServer(SFTPOptions{Root: s.root, Idents: []string{ident}, HostKey: s.hostKey, AuthorizedKeys: auth, ShutdownGrace: time.Second})
+	srv, err := NewSFTPServer(SFTPOptions{Root: s.root, Idents: []string{ident}, HostKey: s.hostKey, AuthorizedKeys: auth, ShutdownGrace: time.Second, IdleTimeout: idle})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,5 +367,24 @@ func TestOpenSSHClient(t *testing.T) {
 	out, err = run("ls\n", bad)
 	if err == nil || !strings.Contains(out, "HOST IDENTIFICATION HAS CHANGED") {
 		t.Errorf("host key mismatch: err %v, output:\n%s", err, out)
+	}
+}
+
+func TestSFTPIdleTimeout(t *testing.T) {
+	s := startServerIdle(t, 300*time.Millisecond)
+	c, err := s.dial(t, s.clientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Busy for longer than the idle timeout: every request resets it.
+	for range 6 {
+		if _, err := c.ReadDir("/"); err != nil {
+			t.Fatalf("active session closed: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	if _, err := c.ReadDir("/"); err == nil {
+		t.Error("idle session still open after the idle timeout")
 	}
 }
