@@ -104,14 +104,21 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	log.Info("export started", "source", cfg.Source.Path, "out", opts.Out, "ident", opts.Ident, "degrees", cfg.Export.Degrees)
 	start := time.Now()
 	sum, err := export.Run(ctx, dir, opts)
-	recordExport(cfg, log, start, sum, err)
 	if err != nil {
+		recordExport(cfg, log, start, sum, err)
 		var bad *export.BadRecordError
 		if errors.As(err, &bad) {
 			return &exitError{exitProblems, err}
 		}
 		return err
 	}
+	var analysed error
+	if cfg.Analyse.AfterExport {
+		// Never deliver what the analyser says GAR would not take whole;
+		// for the metrics, such an export failed.
+		analysed = analyseExported(ctx, cfg, sum, log)
+	}
+	recordExport(cfg, log, start, sum, analysed)
 	if sum.Rejected+sum.Dropped > 0 {
 		log.Warn("some records or links were left out", "rejected", sum.Rejected, "links_dropped", sum.Dropped, "details", sum.RejectsFile)
 	}
@@ -124,11 +131,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	} else {
 		printSummary(stdout, sum)
 	}
-	if cfg.Analyse.AfterExport {
-		// Never deliver what the analyser says GAR would not take whole.
-		if err := analyseExported(ctx, cfg, sum, log); err != nil {
-			return err
-		}
+	if analysed != nil {
+		return analysed
 	}
 	if *upload {
 		return uploadExported(ctx, cfg, log, sum, stdout, *asJSON)
