@@ -27,8 +27,8 @@
 // Run, behind `entgar garsim`, serves them side by side, the médiacentre
 // answering for the people of the archives the collecte integrated.
 //
-// garsim is a test peer and a rehearsal tool, not GAR: it has one set of
-// authorized keys for all the idENTs it serves, it keeps no database (no
-// écarts, no mass-deletion control of its own beyond what the Checker does),
-// and it logs what GAR would send by e-mail.
+// garsim is a test peer and a rehearsal tool, not GAR: its accounts are
+// keys (a key may be confined to one idENT's folders), it keeps no database
+// (the écarts and the mass-deletion control are the Checker's, against the
+// previous integrated archive), and it logs what GAR would send by e-mail.
 package garsim

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"syscall"
@@ -44,7 +45,14 @@ func confine(op, p string, err error) error {
 }
 
 func (h *handlers) readable(r *sftp.Request) (string, error) {
-	return relPath(r.Filepath)
+	rel, err := relPath(r.Filepath)
+	if err != nil {
+		return "", err
+	}
+	if !h.policy.visible(rel) {
+		return "", fmt.Errorf("%s: not a folder of this account's idENT: %w", r.Filepath, errDenied)
+	}
+	return rel, nil
 }
 
 func (h *handlers) mustWrite(op, p string) (string, error) {
@@ -229,6 +237,9 @@ func (h *handlers) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 		infos := make(listerAt, 0, len(entries))
 		for _, e := range entries {
+			if !h.policy.visible(path.Join(rel, e.Name())) {
+				continue
+			}
 			if fi, err := e.Info(); err == nil {
 				infos = append(infos, fi)
 			}

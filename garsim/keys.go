@@ -10,6 +10,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/entgar/entgar/gar"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -65,15 +68,27 @@ func LoadOrCreateHostKey(path string) (ssh.Signer, error) {
 	return s, nil
 }
 
-// ReadAuthorizedKeys parses an OpenSSH authorized_keys file. Options such as
-// from= or command= are not supported by garsim and make the line an error,
-// rather than being silently ignored.
-func ReadAuthorizedKeys(path string) ([]ssh.PublicKey, error) {
+// AuthorizedKey is one line of the authorized_keys file.
+type AuthorizedKey struct {
+	Key ssh.PublicKey
+	// Ident, when set, confines the key to that idENT's folders (and
+	// ANALYSEUR), as GAR gives each ENT its own account: the line carries
+	// the option environment="GARSIM_IDENT=<idENT>". Empty: every idENT.
+	Ident string
+}
+
+// identOption is the only authorized_keys option garsim understands.
+const identOption = `environment="GARSIM_IDENT=`
+
+// ReadAuthorizedKeys parses an OpenSSH authorized_keys file. The only option
+// accepted is environment="GARSIM_IDENT=<idENT>"; others (from=,
+// command=, ...) make the line an error rather than being silently ignored.
+func ReadAuthorizedKeys(path string) ([]AuthorizedKey, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("authorized keys: %w", err)
 	}
-	var keys []ssh.PublicKey
+	var keys []AuthorizedKey
 	for line := 1; len(data) > 0; line++ {
 		var cur []byte
 		cur, data, _ = bytes.Cut(data, []byte("\n"))
@@ -85,10 +100,18 @@ func ReadAuthorizedKeys(path string) ([]ssh.PublicKey, error) {
 		if err != nil {
 			return nil, fmt.Errorf("authorized keys %s:%d: %w", path, line, err)
 		}
-		if len(opts) > 0 {
-			return nil, fmt.Errorf("authorized keys %s:%d: options %q are not supported", path, line, opts)
+		ak := AuthorizedKey{Key: k}
+		for _, o := range opts {
+			if !strings.HasPrefix(o, identOption) || !strings.HasSuffix(o, `"`) || ak.Ident != "" {
+				return nil, fmt.Errorf("authorized keys %s:%d: option %q is not supported (only %sIDENT\")", path, line, o, identOption)
+			}
+			id, err := gar.NormalizeIdent(strings.TrimSuffix(strings.TrimPrefix(o, identOption), `"`))
+			if err != nil {
+				return nil, fmt.Errorf("authorized keys %s:%d: %w", path, line, err)
+			}
+			ak.Ident = id
 		}
-		keys = append(keys, k)
+		keys = append(keys, ak)
 	}
 	if len(keys) == 0 {
 		return nil, fmt.Errorf("authorized keys %s: no key", path)
@@ -142,7 +165,7 @@ func AuthorizeNewClientKey(keyPath, authorizedKeys string) error {
 	}
 	if keys, err := ReadAuthorizedKeys(authorizedKeys); err == nil {
 		for _, k := range keys {
-			if bytes.Equal(k.Marshal(), signer.PublicKey().Marshal()) {
+			if bytes.Equal(k.Key.Marshal(), signer.PublicKey().Marshal()) {
 				return nil
 			}
 		}

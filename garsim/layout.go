@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/entgar/entgar/gar"
@@ -32,6 +33,24 @@ func MakeLayout(root string, idents []string) error {
 // policy says what an ENT may do where, following §5.2.1.
 type policy struct {
 	idents map[string]bool
+	// only, when set, is the one idENT whose folders the connection may
+	// see: GAR gives each ENT its own account.
+	only string
+}
+
+// confinedTo returns p restricted to the folders of ident (and ANALYSEUR).
+func (p policy) confinedTo(ident string) policy {
+	return policy{idents: map[string]bool{ident: true}, only: ident}
+}
+
+// visible reports whether rel may be read or listed: with a confined
+// policy, nothing under another idENT's folders.
+func (p policy) visible(rel string) bool {
+	if p.only == "" {
+		return true
+	}
+	parts := strings.Split(rel, "/")
+	return len(parts) < 2 || !slices.Contains(gar.IdentFolders, parts[0]) || parts[1] == p.only
 }
 
 func newPolicy(idents []string) policy {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,10 @@ type SFTPOptions struct {
 	// discards them.
 	Logger *slog.Logger
 }
+
+// permIdent is the ssh.Permissions extension carrying the idENT a key is
+// confined to.
+const permIdent = "garsim-ident"
 
 // SFTPServer is GAR's SFTP drop: SSH with public-key authentication and an
 // SFTP subsystem confined to the root directory.
@@ -108,10 +113,15 @@ func (s *SFTPServer) authenticate(meta ssh.ConnMetadata, key ssh.PublicKey) (*ss
 	}
 	want := key.Marshal()
 	for _, k := range keys {
-		if bytes.Equal(k.Marshal(), want) {
-			s.log.Info("sftp: authenticated", "user", meta.User(), "remote", meta.RemoteAddr().String(), "key", ssh.FingerprintSHA256(key))
-			return &ssh.Permissions{}, nil
+		if !bytes.Equal(k.Key.Marshal(), want) {
+			continue
 		}
+		if k.Ident != "" && !slices.Contains(s.opts.Idents, k.Ident) {
+			s.log.Warn("sftp: key confined to an idENT not served", "ident", k.Ident, "key", ssh.FingerprintSHA256(key))
+			return nil, fmt.Errorf("key %s confined to idENT %s, not served", ssh.FingerprintSHA256(key), k.Ident)
+		}
+		s.log.Info("sftp: authenticated", "user", meta.User(), "remote", meta.RemoteAddr().String(), "key", ssh.FingerprintSHA256(key), "ident", k.Ident)
+		return &ssh.Permissions{Extensions: map[string]string{permIdent: k.Ident}}, nil
 	}
 	s.log.Warn("sftp: key refused", "user", meta.User(), "remote", meta.RemoteAddr().String(), "key", ssh.FingerprintSHA256(key))
 	return nil, fmt.Errorf("key %s not authorized", ssh.FingerprintSHA256(key))
@@ -188,6 +198,10 @@ func (s *SFTPServer) serveConn(c net.Conn) {
 		ic.arm()
 	}
 	go ssh.DiscardRequests(reqs)
+	h := s.h
+	if id := sc.Permissions.Extensions[permIdent]; id != "" {
+		h = &handlers{root: s.root, policy: newPolicy(s.opts.Idents).confinedTo(id), log: s.log.With("ident", id)}
+	}
 	var wg sync.WaitGroup
 	for nc := range chans {
 		if nc.ChannelType() != "session" {
@@ -202,7 +216,7 @@ func (s *SFTPServer) serveConn(c net.Conn) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.serveSession(ch, creqs)
+			s.serveSession(ch, creqs, h)
 		}()
 	}
 	wg.Wait()
@@ -210,7 +224,7 @@ func (s *SFTPServer) serveConn(c net.Conn) {
 
 // serveSession waits for the sftp subsystem request and serves it; shells,
 // commands and other subsystems are refused, as on GAR's drop.
-func (s *SFTPServer) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request) {
+func (s *SFTPServer) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, h *handlers) {
 	defer ch.Close()
 	for req := range reqs {
 		if req.Type != "subsystem" || !isSFTP(req.Payload) {
@@ -219,7 +233,7 @@ func (s *SFTPServer) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request) {
 		}
 		req.Reply(true, nil)
 		go ssh.DiscardRequests(reqs)
-		rs := sftp.NewRequestServer(ch, s.h.sftpHandlers())
+		rs := sftp.NewRequestServer(ch, h.sftpHandlers())
 		err := rs.Serve()
 		rs.Close()
 		if err != nil && !errors.Is(err, io.EOF) {

@@ -388,3 +388,89 @@ func TestSFTPIdleTimeout(t *testing.T) {
 		t.Error("idle session still open after the idle timeout")
 	}
 }
+
+// TestSFTPKeyConfinedToIdent: a key whose authorized_keys line says
+// environment="GARSIM_IDENT=ZZ" sees and writes only ZZ's folders, as a GAR
+// account does; an unconfined key sees every idENT.
+func TestSFTPKeyConfinedToIdent(t *testing.T) {
+	dir := t.TempDir()
+	hostKey, err := LoadOrCreateHostKey(filepath.Join(dir, "hk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zz, _ := genKey(t, dir, "zz")
+	all, _ := genKey(t, dir, "all")
+	elsewhere, _ := genKey(t, dir, "elsewhere")
+	auth := filepath.Join(dir, "authorized_keys")
+	lines := `environment="GARSIM_IDENT=zz" ` + string(ssh.MarshalAuthorizedKey(zz.PublicKey())) +
+		string(ssh.MarshalAuthorizedKey(all.PublicKey())) +
+		`environment="GARSIM_IDENT=XY" ` + string(ssh.MarshalAuthorizedKey(elsewhere.PublicKey()))
+	os.WriteFile(auth, []byte(lines), 0o644)
+	root := filepath.Join(dir, "root")
+	srv, err := NewSFTPServer(SFTPOptions{Root: root, Idents: []string{"ZZ", "AB"}, HostKey: hostKey, AuthorizedKeys: auth, ShutdownGrace: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	defer func() { cancel(); <-done; srv.Close() }()
+	s := &server{root: root, addr: ln.Addr().String(), knownHosts: filepath.Join(dir, "kh")}
+	os.WriteFile(s.knownHosts, []byte(KnownHostsLine(s.addr, hostKey.PublicKey())+"\n"), 0o644)
+
+	c, err := s.dial(t, zz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.ReadDir("/ENTRANT")
+	if err != nil || len(list) != 1 || list[0].Name() != "ZZ" {
+		t.Errorf("confined key lists ENTRANT as %v, %v", list, err)
+	}
+	if _, err := c.ReadDir("/SUCCES/AB"); !isDenied(err) {
+		t.Errorf("confined key lists SUCCES/AB: %v", err)
+	}
+	if err := put(c, "/ENTRANT/AB/x.tar.gz", []byte("x")); !isDenied(err) {
+		t.Errorf("confined key writes ENTRANT/AB: %v", err)
+	}
+	if err := put(c, "/ENTRANT/ZZ/x.tar.gz", []byte("x")); err != nil {
+		t.Errorf("confined key writes its own ENTRANT: %v", err)
+	}
+	if err := put(c, "/ANALYSEUR/x.tar.gz", []byte("x")); err != nil {
+		t.Errorf("confined key writes ANALYSEUR: %v", err)
+	}
+	c2, err := s.dial(t, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, err := c2.ReadDir("/ENTRANT"); err != nil || len(list) != 2 {
+		t.Errorf("unconfined key lists ENTRANT as %v, %v", list, err)
+	}
+	if err := put(c2, "/ENTRANT/AB/y.tar.gz", []byte("y")); err != nil {
+		t.Errorf("unconfined key writes ENTRANT/AB: %v", err)
+	}
+	if _, err := s.dial(t, elsewhere); err == nil {
+		t.Error("a key confined to an idENT not served got in")
+	}
+}
+
+func TestReadAuthorizedKeysOptions(t *testing.T) {
+	dir := t.TempDir()
+	k, _ := genKey(t, dir, "k")
+	pub := string(ssh.MarshalAuthorizedKey(k.PublicKey()))
+	for _, c := range []struct {
+		line, want string
+	}{
+		{`from="10.0.0.1" ` + pub, "not supported"},
+		{`environment="PATH=/bin" ` + pub, "not supported"},
+		{`environment="GARSIM_IDENT=a b" ` + pub, "not allowed"},
+		{"# comment only\n", "no key"},
+		{"ssh-ed25519 AAAA-not-base64\n", "authorized keys"},
+	} {
+		p := filepath.Join(dir, "ak")
+		os.WriteFile(p, []byte(c.line), 0o644)
+		if _, err := ReadAuthorizedKeys(p); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.line, err, c.want)
+		}
+	}
+}
