@@ -132,6 +132,13 @@ func TestFaults(t *testing.T) {
 				if !strings.Contains(err.Error(), c.errMsg) || !strings.Contains(err.Error(), "upload "+archive) {
 					t.Fatalf("error %q, want it to name the archive and say %q", err, c.errMsg)
 				}
+				// A transfer that never completed leaves the previous
+				// delivery in place.
+				if c.fault.File == archive && c.fault.Kind != faultsftp.RenameFails {
+					if _, err := os.Stat(filepath.Join(dir, older)); err != nil {
+						t.Errorf("the older archive was removed by a failed delivery: %v", err)
+					}
+				}
 				return
 			}
 			if err != nil {
