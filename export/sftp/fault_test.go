@@ -3,6 +3,7 @@ package sftp
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path"
 	"path/filepath"
@@ -208,4 +209,32 @@ func FuzzTempName(f *testing.F) {
 			t.Fatalf("%q is taken for a temporary name but GAR would pick it up", name)
 		}
 	})
+}
+
+// TestCancel: an interrupted delivery (SIGINT, SIGTERM) stops promptly,
+// publishes nothing and leaves no temporary file.
+func TestCancel(t *testing.T) {
+	s := startFaultServer(t)
+	stamp := time.Date(2026, 11, 23, 1, 2, 3, 0, time.UTC)
+	dir := filepath.Join(s.Root, "ENTRANT", "ZZ")
+	os.MkdirAll(dir, 0o755)
+	local := writeArchive(t, t.TempDir(), "ZZ", stamp, gar.D2, faultArchiveSize)
+	s.Inject(faultsftp.Fault{Kind: faultsftp.SlowWrites, Delay: 300 * time.Millisecond})
+	cfg := faultConfig(s)
+	cfg.IOTimeout = 5 * time.Second
+	cl, err := Dial(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err = cl.Upload(ctx, local)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v, want the context's", err)
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		t.Errorf("%s left in ENTRANT", e.Name())
+	}
 }
