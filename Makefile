@@ -52,6 +52,8 @@ bench: peers
 # A longer run of the fuzz tests than `make test` does.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./export/source
+	$(GO) test -run '^$$' -fuzz FuzzDeliveries -fuzztime 30s ./export
+	$(GO) test -run '^$$' -fuzz FuzzTempName -fuzztime 30s ./export/sftp
 
 clean:
 	rm -rf bin out data bench/work

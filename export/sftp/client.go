@@ -101,6 +101,9 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// Addr returns the server's host:port, for messages.
+func (c *Client) Addr() string { return c.addr }
+
 // Close closes the connection. The Client may not be used afterwards.
 func (c *Client) Close() error {
 	c.mu.Lock()
