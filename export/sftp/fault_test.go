@@ -49,6 +49,8 @@ func TestFaults(t *testing.T) {
 		fault  faultsftp.Fault
 		ok     bool   // the delivery must succeed
 		errMsg string // else its error must say this
+		// ioTimeout, when set, replaces faultConfig's 700ms.
+		ioTimeout time.Duration
 	}
 	var cases []tc
 	for _, off := range []int64{0, 1, 4095, 32767, 32768, 32769, 65536, 100000, 150001, 200000, 262144, faultArchiveSize - 1} {
@@ -80,7 +82,10 @@ func TestFaults(t *testing.T) {
 		tc{fault: faultsftp.Fault{Kind: faultsftp.RenameDropBefore, File: md5Name, Times: 1}, ok: true},
 		tc{fault: faultsftp.Fault{Kind: faultsftp.RenameDropAfter, File: md5Name, Times: 1}, ok: true},
 		// A slow server that keeps answering is waited for.
-		tc{fault: faultsftp.Fault{Kind: faultsftp.SlowWrites, File: archive, Delay: 300 * time.Millisecond}, ok: true},
+		// 250 ms per write, one at a time: the archive's ten writes take
+		// 2.5 s, more than the 1 s IO timeout, but each makes progress:
+		// slow, not dead.
+		tc{fault: faultsftp.Fault{Kind: faultsftp.SlowWrites, File: archive, Delay: 250 * time.Millisecond}, ok: true, ioTimeout: time.Second},
 	)
 	t.Logf("%d fault cases", len(cases))
 	for _, c := range cases {
@@ -102,7 +107,11 @@ func TestFaults(t *testing.T) {
 			s.Inject(c.fault)
 
 			ctx := context.Background()
-			cl, err := Dial(ctx, faultConfig(s))
+			cfg := faultConfig(s)
+			if c.ioTimeout > 0 {
+				cfg.IOTimeout = c.ioTimeout
+			}
+			cl, err := Dial(ctx, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -195,7 +195,11 @@ func (c *Client) upload(ctx context.Context, localArchive string) (*Delivery, er
 	// An MD5 already there is wrong, too far from its archive, or without
 	// its complete archive: it goes first, since an MD5 must never sit
 	// beside an archive it does not match.
-	if err := c.removeIfPresent(ctx, d.MD5File); err != nil {
+	if _, err := c.Stat(ctx, d.MD5File); err == nil {
+		if err := c.removeIfPresent(ctx, d.MD5File); err != nil {
+			return d, fmt.Errorf("upload %s: %w", name, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
 		return d, fmt.Errorf("upload %s: %w", name, err)
 	}
 

@@ -42,7 +42,8 @@ const (
 	// StallAt stops answering at Offset of File until the client gives up
 	// and closes the connection.
 	StallAt
-	// SlowWrites waits Delay before each write to File.
+	// SlowWrites waits Delay before each write to File, one write at a
+	// time.
 	SlowWrites
 	// RenameFails refuses the rename of File's temporary file.
 	RenameFails
@@ -78,8 +79,9 @@ type Server struct {
 	// file holding its host key.
 	ClientKey, KnownHosts string
 
-	ln net.Listener
-	wg sync.WaitGroup
+	ln   net.Listener
+	wg   sync.WaitGroup
+	slow sync.Mutex // serialises SlowWrites
 
 	mu         sync.Mutex
 	faults     []*Fault
@@ -339,7 +341,11 @@ func (w *writer) WriteAt(b []byte, off int64) (int, error) {
 	end := off + int64(len(b))
 	within := func(f *Fault) bool { return f.Offset >= off && f.Offset < end }
 	if f := w.h.s.strike(SlowWrites, w.name, nil); f != nil {
+		// One write at a time, like a server on a slow disk: the whole
+		// transfer takes writes × Delay.
+		w.h.s.slow.Lock()
 		time.Sleep(f.Delay)
+		w.h.s.slow.Unlock()
 	}
 	if f := w.h.s.strike(DropAt, w.name, within); f != nil {
 		n, _ := w.f.WriteAt(b[:f.Offset-off], off)
