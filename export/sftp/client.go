@@ -191,12 +191,15 @@ func (c *Client) connect(ctx context.Context) (*session, error) {
 	if err == nil {
 		wr, err = ch.StdinPipe()
 	}
-	if err != nil {
+	subsystemErr := func(err error) error {
 		sshc.Close()
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
-		return nil, fmt.Errorf("start the sftp subsystem on %s: %w", c.addr, err)
+		return fmt.Errorf("start the sftp subsystem on %s: %w", c.addr, err)
+	}
+	if err != nil {
+		return nil, subsystemErr(err)
 	}
 	s.rx.touch()
 	// 64 writes of 32 KiB in flight, as OpenSSH's sftp client does by
@@ -208,11 +211,7 @@ func (c *Client) connect(ctx context.Context) (*session, error) {
 		sftp.UseFstat(false),
 	)
 	if err != nil {
-		sshc.Close()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("start the sftp subsystem on %s: %w", c.addr, err)
+		return nil, subsystemErr(err)
 	}
 	conn.SetDeadline(time.Time{})
 	s.sftp = sc2
