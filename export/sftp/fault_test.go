@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -245,5 +246,43 @@ func TestCancel(t *testing.T) {
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
 		t.Errorf("%s left in ENTRANT", e.Name())
+	}
+}
+
+// TestReadStall: a server that stops answering a read fails it after the
+// IO timeout; Download reconnects and gets the file.
+func TestReadStall(t *testing.T) {
+	s := startFaultServer(t)
+	os.MkdirAll(filepath.Join(s.Root, "ERREUR", "ZZ"), 0o755)
+	content := bytes.Repeat([]byte("rapport "), 10000)
+	os.WriteFile(filepath.Join(s.Root, "ERREUR", "ZZ", "r.tar.gz"), content, 0o644)
+	cl, err := Dial(context.Background(), faultConfig(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+
+	s.Inject(faultsftp.Fault{Kind: faultsftp.StallReads, File: "r.tar.gz", Times: 1})
+	r, err := cl.Open(context.Background(), "ERREUR/ZZ/r.tar.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(r)
+	r.Close()
+	if err == nil || !strings.Contains(err.Error(), "read ERREUR/ZZ/r.tar.gz on "+s.Addr+": no progress for 700ms") {
+		t.Fatalf("error %v", err)
+	}
+
+	s.Inject(faultsftp.Fault{Kind: faultsftp.StallReads, File: "r.tar.gz", Times: 1})
+	local := filepath.Join(t.TempDir(), "r.tar.gz")
+	n, err := cl.Download(context.Background(), "ERREUR/ZZ/r.tar.gz", local)
+	if err != nil || n != int64(len(content)) {
+		t.Fatalf("download: %d %v", n, err)
+	}
+	if got, _ := os.ReadFile(local); !bytes.Equal(got, content) {
+		t.Fatal("downloaded content differs")
+	}
+	if s.Connections() != 3 {
+		t.Errorf("%d connections, want 3 (one cut by each stall)", s.Connections())
 	}
 }

@@ -54,6 +54,8 @@ const (
 	RenameDropAfter
 	// DeniedWrites refuses to create any file with permission denied.
 	DeniedWrites
+	// StallReads stops answering reads of File until the client gives up.
+	StallReads
 )
 
 // Fault is one fault to inject.
@@ -302,8 +304,28 @@ func (h *handler) local(p string) string {
 }
 
 func (h *handler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
-	return os.Open(h.local(r.Filepath))
+	f, err := os.Open(h.local(r.Filepath))
+	if err != nil {
+		return nil, err
+	}
+	return &reader{f: f, h: h, name: path.Base(r.Filepath)}, nil
 }
+
+type reader struct {
+	f    *os.File
+	h    *handler
+	name string
+}
+
+func (r *reader) ReadAt(b []byte, off int64) (int, error) {
+	if r.h.s.strike(StallReads, r.name, nil) != nil {
+		<-r.h.closed
+		return 0, errors.New("connection dropped")
+	}
+	return r.f.ReadAt(b, off)
+}
+
+func (r *reader) Close() error { return r.f.Close() }
 
 func (h *handler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	name := path.Base(r.Filepath)
@@ -490,7 +512,7 @@ func (l lister) ListAt(out []os.FileInfo, off int64) (int, error) {
 // String describes a fault for test names.
 func (f Fault) String() string {
 	names := map[Kind]string{DropAt: "drop", NoSpaceAt: "enospc", StallAt: "stall", SlowWrites: "slow",
-		RenameFails: "rename-fails", RenameDropBefore: "rename-drop-before", RenameDropAfter: "rename-drop-after", DeniedWrites: "denied"}
+		RenameFails: "rename-fails", RenameDropBefore: "rename-drop-before", RenameDropAfter: "rename-drop-after", DeniedWrites: "denied", StallReads: "stall-reads"}
 	s := names[f.Kind]
 	if f.File != "" {
 		kind := "archive"
