@@ -85,6 +85,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeResources -fuzztime 60s ./mediacentre
 	$(GO) test -run '^$$' -fuzz FuzzParseErreur -fuzztime 30s ./mediacentre
 	$(GO) test -run '^$$' -fuzz FuzzDecodedBody -fuzztime 30s ./mediacentre
+	$(GO) test -run '^$$' -fuzz FuzzDeliveries -fuzztime 30s ./export
+	$(GO) test -run '^$$' -fuzz FuzzTempName -fuzztime 30s ./export/sftp
 
 clean:
 	rm -rf bin out data bench/work $(DEMO)

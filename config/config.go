@@ -244,9 +244,9 @@ type SFTPConfig struct {
 	// ConnectTimeout bounds the TCP connection and SSH handshake. Key
 	// sftp.connect_timeout, default 30s; positive.
 	ConnectTimeout time.Duration `yaml:"connect_timeout"`
-	// IOTimeout is how long an operation may go without progress (no
-	// answer to a request, no byte of a transfer acknowledged) before the
-	// connection is declared dead. Key sftp.io_timeout, default 2m;
+	// IOTimeout is how long an operation may go without progress (nothing
+	// received from the server's SFTP side) before the connection is
+	// declared dead. Key sftp.io_timeout, default 2m;
 	// positive.
 	IOTimeout time.Duration `yaml:"io_timeout"`
 	// KeepAlive is the interval of the SSH keepalive requests that detect a

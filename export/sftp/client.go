@@ -39,8 +39,9 @@ type session struct {
 	conn   net.Conn
 	ssh    *ssh.Client
 	sftp   *sftp.Client
-	posix  bool // posix-rename@openssh.com
-	fsync  bool // fsync@openssh.com
+	rx     progress // last byte received on the SFTP channel
+	posix  bool     // posix-rename@openssh.com
+	fsync  bool     // fsync@openssh.com
 	closed chan struct{}
 	once   sync.Once
 }
@@ -100,6 +101,9 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	return c, nil
 }
+
+// Addr returns the server's host:port, for messages.
+func (c *Client) Addr() string { return c.addr }
 
 // Close closes the connection. The Client may not be used afterwards.
 func (c *Client) Close() error {
@@ -171,23 +175,46 @@ func (c *Client) connect(ctx context.Context) (*session, error) {
 		return nil, fmt.Errorf("ssh handshake with %s: %w", c.addr, err)
 	}
 	sshc := ssh.NewClient(cc, chans, reqs)
+	s := &session{conn: conn, ssh: sshc, closed: make(chan struct{})}
+	// The SFTP channel is opened here rather than by sftp.NewClient so
+	// that its incoming bytes (the server's answers, not keepalives) count
+	// as progress for the watchdog.
+	ch, err := sshc.NewSession()
+	if err == nil {
+		err = ch.RequestSubsystem("sftp")
+	}
+	var rd io.Reader
+	var wr io.WriteCloser
+	if err == nil {
+		rd, err = ch.StdoutPipe()
+	}
+	if err == nil {
+		wr, err = ch.StdinPipe()
+	}
+	subsystemErr := func(err error) error {
+		sshc.Close()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("start the sftp subsystem on %s: %w", c.addr, err)
+	}
+	if err != nil {
+		return nil, subsystemErr(err)
+	}
+	s.rx.touch()
 	// 64 writes of 32 KiB in flight, as OpenSSH's sftp client does by
 	// default (-R 64, -B 32768): 32 KiB is the packet size every SFTP
 	// server must accept, and GAR's server need not be OpenSSH.
-	sc2, err := sftp.NewClient(sshc,
+	sc2, err := sftp.NewClientPipe(&rxReader{r: rd, p: &s.rx}, wr,
 		sftp.UseConcurrentWrites(true),
 		sftp.MaxConcurrentRequestsPerFile(64),
 		sftp.UseFstat(false),
 	)
 	if err != nil {
-		sshc.Close()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("start the sftp subsystem on %s: %w", c.addr, err)
+		return nil, subsystemErr(err)
 	}
 	conn.SetDeadline(time.Time{})
-	s := &session{conn: conn, ssh: sshc, sftp: sc2, closed: make(chan struct{})}
+	s.sftp = sc2
 	_, s.posix = sc2.HasExtension("posix-rename@openssh.com")
 	v, ok := sc2.HasExtension("fsync@openssh.com")
 	s.fsync = ok && v == "1"
@@ -248,6 +275,20 @@ func isAuthFailure(err error) bool {
 	return errors.As(err, &se) || containsAny(err.Error(), "unable to authenticate", "no supported methods remain")
 }
 
+// rxReader marks progress on each read from the server.
+type rxReader struct {
+	r io.Reader
+	p *progress
+}
+
+func (r *rxReader) Read(b []byte) (int, error) {
+	n, err := r.r.Read(b)
+	if n > 0 {
+		r.p.touch()
+	}
+	return n, err
+}
+
 // progress tracks the last time an operation made progress.
 type progress struct{ last atomic.Int64 }
 
@@ -260,9 +301,12 @@ func (p *progress) idle() time.Duration {
 // for Config.IOTimeout.
 var ErrTimeout = errors.New("no progress")
 
-// watch runs fn on s and closes s when ctx ends or when p shows no progress
-// for IOTimeout, which unblocks fn. Metadata operations pass a p that fn
-// never touches, so that their deadline is IOTimeout from the start.
+// watch runs fn on s and closes s when ctx ends or when neither p nor the
+// SFTP channel shows progress for IOTimeout, which unblocks fn. Progress is
+// any answer from the server (an acknowledged write, say) or, for
+// transfers, any local read that p records; so a slow server that answers
+// is waited for, and a silent one is cut off. Metadata operations pass a
+// nil p.
 func (c *Client) watch(ctx context.Context, s *session, p *progress, fn func() error) error {
 	if p == nil {
 		p = new(progress)
@@ -288,7 +332,7 @@ func (c *Client) watch(ctx context.Context, s *session, p *progress, fn func() e
 				s.close()
 				return
 			case <-t.C:
-				if p.idle() > c.cfg.IOTimeout {
+				if min(p.idle(), s.rx.idle()) > c.cfg.IOTimeout {
 					why.Store(fmt.Errorf("%w for %s from %s", ErrTimeout, c.cfg.IOTimeout, c.addr))
 					s.close()
 					return

@@ -3,6 +3,8 @@ package sftp
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -48,6 +50,8 @@ func TestFaults(t *testing.T) {
 		fault  faultsftp.Fault
 		ok     bool   // the delivery must succeed
 		errMsg string // else its error must say this
+		// ioTimeout, when set, replaces faultConfig's 700ms.
+		ioTimeout time.Duration
 	}
 	var cases []tc
 	for _, off := range []int64{0, 1, 4095, 32767, 32768, 32769, 65536, 100000, 150001, 200000, 262144, faultArchiveSize - 1} {
@@ -79,7 +83,10 @@ func TestFaults(t *testing.T) {
 		tc{fault: faultsftp.Fault{Kind: faultsftp.RenameDropBefore, File: md5Name, Times: 1}, ok: true},
 		tc{fault: faultsftp.Fault{Kind: faultsftp.RenameDropAfter, File: md5Name, Times: 1}, ok: true},
 		// A slow server that keeps answering is waited for.
-		tc{fault: faultsftp.Fault{Kind: faultsftp.SlowWrites, File: archive, Delay: 300 * time.Millisecond}, ok: true},
+		// 250 ms per write, one at a time: the archive's ten writes take
+		// 2.5 s, more than the 1 s IO timeout, but each makes progress:
+		// slow, not dead.
+		tc{fault: faultsftp.Fault{Kind: faultsftp.SlowWrites, File: archive, Delay: 250 * time.Millisecond}, ok: true, ioTimeout: time.Second},
 	)
 	t.Logf("%d fault cases", len(cases))
 	for _, c := range cases {
@@ -101,7 +108,11 @@ func TestFaults(t *testing.T) {
 			s.Inject(c.fault)
 
 			ctx := context.Background()
-			cl, err := Dial(ctx, faultConfig(s))
+			cfg := faultConfig(s)
+			if c.ioTimeout > 0 {
+				cfg.IOTimeout = c.ioTimeout
+			}
+			cl, err := Dial(ctx, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,6 +142,13 @@ func TestFaults(t *testing.T) {
 				}
 				if !strings.Contains(err.Error(), c.errMsg) || !strings.Contains(err.Error(), "upload "+archive) {
 					t.Fatalf("error %q, want it to name the archive and say %q", err, c.errMsg)
+				}
+				// A transfer that never completed leaves the previous
+				// delivery in place.
+				if c.fault.File == archive && c.fault.Kind != faultsftp.RenameFails {
+					if _, err := os.Stat(filepath.Join(dir, older)); err != nil {
+						t.Errorf("the older archive was removed by a failed delivery: %v", err)
+					}
 				}
 				return
 			}
@@ -201,4 +219,70 @@ func FuzzTempName(f *testing.F) {
 			t.Fatalf("%q is taken for a temporary name but GAR would pick it up", name)
 		}
 	})
+}
+
+// TestCancel: an interrupted delivery (SIGINT, SIGTERM) stops promptly,
+// publishes nothing and leaves no temporary file.
+func TestCancel(t *testing.T) {
+	s := startFaultServer(t)
+	stamp := time.Date(2026, 11, 23, 1, 2, 3, 0, time.UTC)
+	dir := filepath.Join(s.Root, "ENTRANT", "ZZ")
+	os.MkdirAll(dir, 0o755)
+	local := writeArchive(t, t.TempDir(), "ZZ", stamp, gar.D2, faultArchiveSize)
+	s.Inject(faultsftp.Fault{Kind: faultsftp.SlowWrites, Delay: 300 * time.Millisecond})
+	cfg := faultConfig(s)
+	cfg.IOTimeout = 5 * time.Second
+	cl, err := Dial(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err = cl.Upload(ctx, local)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v, want the context's", err)
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		t.Errorf("%s left in ENTRANT", e.Name())
+	}
+}
+
+// TestReadStall: a server that stops answering a read fails it after the
+// IO timeout; Download reconnects and gets the file.
+func TestReadStall(t *testing.T) {
+	s := startFaultServer(t)
+	os.MkdirAll(filepath.Join(s.Root, "ERREUR", "ZZ"), 0o755)
+	content := bytes.Repeat([]byte("rapport "), 10000)
+	os.WriteFile(filepath.Join(s.Root, "ERREUR", "ZZ", "r.tar.gz"), content, 0o644)
+	cl, err := Dial(context.Background(), faultConfig(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+
+	s.Inject(faultsftp.Fault{Kind: faultsftp.StallReads, File: "r.tar.gz", Times: 1})
+	r, err := cl.Open(context.Background(), "ERREUR/ZZ/r.tar.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(r)
+	r.Close()
+	if err == nil || !strings.Contains(err.Error(), "read ERREUR/ZZ/r.tar.gz on "+s.Addr+": no progress for 700ms") {
+		t.Fatalf("error %v", err)
+	}
+
+	s.Inject(faultsftp.Fault{Kind: faultsftp.StallReads, File: "r.tar.gz", Times: 1})
+	local := filepath.Join(t.TempDir(), "r.tar.gz")
+	n, err := cl.Download(context.Background(), "ERREUR/ZZ/r.tar.gz", local)
+	if err != nil || n != int64(len(content)) {
+		t.Fatalf("download: %d %v", n, err)
+	}
+	if got, _ := os.ReadFile(local); !bytes.Equal(got, content) {
+		t.Fatal("downloaded content differs")
+	}
+	if s.Connections() != 3 {
+		t.Errorf("%d connections, want 3 (one cut by each stall)", s.Connections())
+	}
 }

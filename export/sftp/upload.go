@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -145,11 +146,15 @@ func (c *Client) upload(ctx context.Context, localArchive string) (*Delivery, er
 	if !fi.IsDir() {
 		return d, fmt.Errorf("upload %s: %s on %s is not a directory", name, c.remote(dir), c.addr)
 	}
-	if err := c.clearOlder(ctx, dir, n, name, d); err != nil {
+	older, err := c.scanEntrant(ctx, dir, n, name)
+	if err != nil {
 		return d, fmt.Errorf("upload %s: %w", name, err)
 	}
 
 	arch := &transfer{dir: dir, name: name, size: size}
+	// The older archives go once the new one is complete on the server,
+	// just before its rename.
+	arch.check = func(time.Time) error { return c.removeOlder(ctx, dir, older, d) }
 	f, err := os.Open(localArchive)
 	if err != nil {
 		return d, &localError{fmt.Errorf("upload %s: %w", name, err)}
@@ -177,17 +182,25 @@ func (c *Client) upload(ctx context.Context, localArchive string) (*Delivery, er
 				return d, fmt.Errorf("upload %s: %w", name, err)
 			}
 			if gap := mfi.ModTime().Sub(arch.modTime); gap.Abs() <= Window {
+				if err := c.removeOlder(ctx, dir, older, d); err != nil {
+					return d, fmt.Errorf("upload %s: %w", name, err)
+				}
 				d.AlreadyThere, d.ArchiveTime, d.MD5Time = true, arch.modTime, mfi.ModTime()
 				d.Seconds = time.Since(started).Seconds()
 				log.Info("archive and MD5 already in ENTRANT", "dir", dir)
 				return d, nil
 			}
 		}
-		// An MD5 that is wrong, or too far from its archive, goes first:
-		// the MD5 must never sit beside an archive it does not match.
+	}
+	// An MD5 already there is wrong, too far from its archive, or without
+	// its complete archive: it goes first, since an MD5 must never sit
+	// beside an archive it does not match.
+	if _, err := c.Stat(ctx, d.MD5File); err == nil {
 		if err := c.removeIfPresent(ctx, d.MD5File); err != nil {
 			return d, fmt.Errorf("upload %s: %w", name, err)
 		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return d, fmt.Errorf("upload %s: %w", name, err)
 	}
 
 	md5 := &transfer{dir: dir, name: md5Name, src: strings.NewReader(sum), size: int64(len(sum))}
@@ -198,7 +211,9 @@ func (c *Client) upload(ctx context.Context, localArchive string) (*Delivery, er
 		if now.Sub(arch.modTime) > Window-windowMargin {
 			return errTooLate
 		}
-		return nil
+		// When the archive was already in place, the older ones may
+		// still be there.
+		return c.removeOlder(ctx, dir, older, d)
 	}
 	for round := 0; ; round++ {
 		if !haveArchive {
@@ -244,55 +259,62 @@ func (c *Client) upload(ctx context.Context, localArchive string) (*Delivery, er
 	return d, nil
 }
 
-// clearOlder removes the older archives of ours for n's degree and their
-// MD5 files, and temporary files of ours, from dir; it fails when a newer
-// archive of ours for the degree is there.
-func (c *Client) clearOlder(ctx context.Context, dir string, n gar.Name, name string, d *Delivery) error {
+// scanEntrant looks at dir before a delivery of name: it removes the
+// temporary files of ours left by interrupted runs, fails when a newer
+// archive of ours for the degree is there, and returns the older files of
+// ours for the degree (archives with their MD5, and MD5 files left alone)
+// that removeOlder will take away, MD5 files first.
+func (c *Client) scanEntrant(ctx context.Context, dir string, n gar.Name, name string) ([]string, error) {
 	list, err := c.ReadDir(ctx, dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var older []string
+	var md5s, archives []string
 	for _, fi := range list {
 		other := fi.Name()
-		if IsTempName(other) && other != TempName(name) && other != TempName(gar.MD5Name(name)) {
+		if IsTempName(other) {
+			if other == TempName(name) || other == TempName(gar.MD5Name(name)) {
+				continue
+			}
 			if on, err := gar.ParseName(finalOf(other)); err == nil && on.Ident == n.Ident {
 				if err := c.removeIfPresent(ctx, path.Join(dir, other)); err != nil {
-					return err
+					return nil, err
 				}
 				c.log.Info("removed a temporary file left by an interrupted upload", "file", path.Join(dir, other))
 			}
 			continue
 		}
 		on, err := gar.ParseName(other)
-		if err != nil || on.Ident != n.Ident || on.Degree != n.Degree || on.Kind != gar.KindArchive || other == name {
+		if err != nil || on.Ident != n.Ident || on.Degree != n.Degree || on.Kind == gar.KindXML || other == name || other == gar.MD5Name(name) {
 			continue
 		}
-		if on.Timestamp.After(n.Timestamp) {
-			return &permanentError{&NewerArchiveError{Archive: name, Newer: other}}
+		switch {
+		case on.Timestamp.After(n.Timestamp) && on.Kind == gar.KindArchive:
+			return nil, &permanentError{&NewerArchiveError{Archive: name, Newer: other}}
+		case !on.Timestamp.Before(n.Timestamp):
+		case on.Kind == gar.KindMD5:
+			md5s = append(md5s, other)
+		default:
+			archives = append(archives, other)
 		}
-		older = append(older, other)
 	}
+	// An MD5 without its archive is inert, an archive without its MD5 is
+	// waited for: the MD5 files go first.
+	return append(md5s, archives...), nil
+}
+
+// removeOlder removes the files scanEntrant listed, recording the archives
+// in d.Removed. It runs just before the new archive is renamed into place,
+// so that a delivery that fails earlier leaves the previous one untouched.
+func (c *Client) removeOlder(ctx context.Context, dir string, older []string, d *Delivery) error {
 	for _, o := range older {
-		// The MD5 goes first: an MD5 without its archive is inert, an
-		// archive without its MD5 is waited for.
-		for _, p := range []string{gar.MD5Name(o), o} {
-			if err := c.removeIfPresent(ctx, path.Join(dir, p)); err != nil {
-				return err
-			}
-		}
-		d.Removed = append(d.Removed, path.Join(dir, o))
-		c.log.Info("removed an older archive of ours from ENTRANT", "file", path.Join(dir, o))
-	}
-	// An MD5 of ours left without its archive (its archive was moved by
-	// GAR, or an old tool wrote it) is removed too when older.
-	for _, fi := range list {
-		on, err := gar.ParseName(fi.Name())
-		if err != nil || on.Kind != gar.KindMD5 || on.Ident != n.Ident || on.Degree != n.Degree || !on.Timestamp.Before(n.Timestamp) {
-			continue
-		}
-		if err := c.removeIfPresent(ctx, path.Join(dir, fi.Name())); err != nil {
+		if err := c.removeIfPresent(ctx, path.Join(dir, o)); err != nil {
 			return err
+		}
+		p := path.Join(dir, o)
+		if strings.HasSuffix(o, ".tar.gz") && !slices.Contains(d.Removed, p) {
+			d.Removed = append(d.Removed, p)
+			c.log.Info("removed an older archive of ours from ENTRANT", "file", p)
 		}
 	}
 	return nil

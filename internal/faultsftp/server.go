@@ -42,7 +42,8 @@ const (
 	// StallAt stops answering at Offset of File until the client gives up
 	// and closes the connection.
 	StallAt
-	// SlowWrites waits Delay before each write to File.
+	// SlowWrites waits Delay before each write to File, one write at a
+	// time.
 	SlowWrites
 	// RenameFails refuses the rename of File's temporary file.
 	RenameFails
@@ -53,6 +54,8 @@ const (
 	RenameDropAfter
 	// DeniedWrites refuses to create any file with permission denied.
 	DeniedWrites
+	// StallReads stops answering reads of File until the client gives up.
+	StallReads
 )
 
 // Fault is one fault to inject.
@@ -78,8 +81,9 @@ type Server struct {
 	// file holding its host key.
 	ClientKey, KnownHosts string
 
-	ln net.Listener
-	wg sync.WaitGroup
+	ln   net.Listener
+	wg   sync.WaitGroup
+	slow sync.Mutex // serialises SlowWrites
 
 	mu         sync.Mutex
 	faults     []*Fault
@@ -300,8 +304,28 @@ func (h *handler) local(p string) string {
 }
 
 func (h *handler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
-	return os.Open(h.local(r.Filepath))
+	f, err := os.Open(h.local(r.Filepath))
+	if err != nil {
+		return nil, err
+	}
+	return &reader{f: f, h: h, name: path.Base(r.Filepath)}, nil
 }
+
+type reader struct {
+	f    *os.File
+	h    *handler
+	name string
+}
+
+func (r *reader) ReadAt(b []byte, off int64) (int, error) {
+	if r.h.s.strike(StallReads, r.name, nil) != nil {
+		<-r.h.closed
+		return 0, errors.New("connection dropped")
+	}
+	return r.f.ReadAt(b, off)
+}
+
+func (r *reader) Close() error { return r.f.Close() }
 
 func (h *handler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	name := path.Base(r.Filepath)
@@ -339,7 +363,11 @@ func (w *writer) WriteAt(b []byte, off int64) (int, error) {
 	end := off + int64(len(b))
 	within := func(f *Fault) bool { return f.Offset >= off && f.Offset < end }
 	if f := w.h.s.strike(SlowWrites, w.name, nil); f != nil {
+		// One write at a time, like a server on a slow disk: the whole
+		// transfer takes writes × Delay.
+		w.h.s.slow.Lock()
 		time.Sleep(f.Delay)
+		w.h.s.slow.Unlock()
 	}
 	if f := w.h.s.strike(DropAt, w.name, within); f != nil {
 		n, _ := w.f.WriteAt(b[:f.Offset-off], off)
@@ -484,7 +512,7 @@ func (l lister) ListAt(out []os.FileInfo, off int64) (int, error) {
 // String describes a fault for test names.
 func (f Fault) String() string {
 	names := map[Kind]string{DropAt: "drop", NoSpaceAt: "enospc", StallAt: "stall", SlowWrites: "slow",
-		RenameFails: "rename-fails", RenameDropBefore: "rename-drop-before", RenameDropAfter: "rename-drop-after", DeniedWrites: "denied"}
+		RenameFails: "rename-fails", RenameDropBefore: "rename-drop-before", RenameDropAfter: "rename-drop-after", DeniedWrites: "denied", StallReads: "stall-reads"}
 	s := names[f.Kind]
 	if f.File != "" {
 		kind := "archive"
