@@ -157,8 +157,17 @@ func (g *Grammar) NewValidator() *Validator {
 	return &Validator{v: validator{g: g, groups: map[string]int{}}}
 }
 
+// ValidateBytes validates a document held in memory, scanning it in place.
+func (x *Validator) ValidateBytes(ctx context.Context, doc []byte, opts Options) (*Result, error) {
+	return x.validate(ctx, nil, doc, opts)
+}
+
 // Validate is Grammar.Validate with the Validator's memory.
 func (x *Validator) Validate(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
+	return x.validate(ctx, r, nil, opts)
+}
+
+func (x *Validator) validate(ctx context.Context, r io.Reader, doc []byte, opts Options) (*Result, error) {
 	if opts.MaxErrors <= 0 {
 		opts.MaxErrors = 100
 	}
@@ -171,10 +180,15 @@ func (x *Validator) Validate(ctx context.Context, r io.Reader, opts Options) (*R
 		}
 		opts.Buffer = v.buf
 	}
-	if v.sc == nil {
-		v.sc = newScanner(r, opts.Buffer)
-	} else {
+	switch {
+	case v.sc == nil:
+		v.sc = &scanner{}
+		fallthrough
+	case r != nil:
 		v.sc.reset(r, opts.Buffer)
+	}
+	if r == nil {
+		v.sc.resetBytes(doc)
 	}
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
