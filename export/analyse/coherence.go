@@ -58,6 +58,7 @@ type refAgg struct {
 	control string
 	element string
 	key     string
+	ref     string // the reference key: refKind, UAI "\x00" code
 	msg     msg
 }
 
@@ -216,7 +217,7 @@ func (fc *fileCtx) ref(k refKind, uai, code []byte, control string, n *xsd.Node,
 	}
 	fc.c.seq++
 	fc.c.refs[string(key)] = &refAgg{count: 1, order: int32(fc.c.seq), file: int32(fc.file), line: int32(n.Line), col: int32(n.Column),
-		control: control, element: element, key: fc.nodeKey(n), msg: newMsg(format, element, a, b, c, d)}
+		control: control, element: element, key: fc.nodeKey(n), ref: string(key), msg: newMsg(format, element, a, b, c, d)}
 }
 
 // nodeKey returns the functional key of a node, fields joined by '/'.
@@ -476,6 +477,37 @@ func (fc *fileCtx) respAff(n *xsd.Node, id []byte) {
 	}
 }
 
+// foldKey folds the UAI and code of a reference key as GAR's reference
+// asks ENTs to write them (upper-case, no accents), keeping the kind.
+func foldKey(ref string) string {
+	k, name := ref[0], ref[1:]
+	if k == byte(refDivision) || k == byte(refGroupe) {
+		k = byte(refGroup)
+	}
+	uai, code, _ := strings.Cut(name, "\x00")
+	return string(k) + gar.NormalizeCode(uai) + "\x00" + gar.NormalizeCode(code)
+}
+
+// foldedKeys maps the folded key of every defined entity to its spelling,
+// to tell a reference that differs only by case (computed only when some
+// reference is missing).
+func (c *coherence) foldedKeys() map[string]string {
+	m := map[string]string{}
+	for uai := range c.etabs {
+		m[foldKey(string(byte(refEtab))+uai+"\x00")] = uai + "\x00"
+	}
+	for k := range c.mefs {
+		m[foldKey(string(byte(refMEF))+k)] = k
+	}
+	for k := range c.matieres {
+		m[foldKey(string(byte(refMatiere))+k)] = k
+	}
+	for k := range c.groups {
+		m[foldKey(string(byte(refGroup))+k)] = k
+	}
+	return m
+}
+
 // finish resolves what waited for the whole archive.
 func (c *coherence) finish(a *analysis) {
 	if c.etabs == nil {
@@ -488,8 +520,16 @@ func (c *coherence) finish(a *analysis) {
 		}
 	}
 	sort.Slice(misses, func(i, j int) bool { return misses[i].order < misses[j].order })
+	var folded map[string]string
 	for _, m := range misses {
-		a.add(Finding{Control: m.control, File: a.files[m.file].stat.Name, Line: int(m.line), Column: int(m.col), Element: m.element, Key: m.key, Message: m.msg.String()})
+		message := m.msg.String()
+		if len(misses) > 0 && folded == nil {
+			folded = c.foldedKeys()
+		}
+		if other, ok := folded[foldKey(m.ref)]; ok && strings.TrimSuffix(other, "\x00") != strings.TrimSuffix(m.ref[1:], "\x00") {
+			message += fmt.Sprintf(" (défini dans l'archive avec une autre casse : %s ; les clés du GAR sont sensibles à la casse)", strings.ReplaceAll(strings.TrimSuffix(other, "\x00"), "\x00", " / "))
+		}
+		a.add(Finding{Control: m.control, File: a.files[m.file].stat.Name, Line: int(m.line), Column: int(m.col), Element: m.element, Key: m.key, Message: message})
 		for i := int32(1); i < m.count; i++ {
 			a.tally(m.control)
 		}
