@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/entgar/entgar/gar"
@@ -610,15 +611,8 @@ func digits(b []byte) bool {
 	return true
 }
 
+// daysIn returns the days of a month of the proleptic Gregorian calendar
+// that xs:date uses: day 0 of the next month is the last of this one.
 func daysIn(year, month int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
+	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
