@@ -384,3 +384,21 @@ func TestEnvironmentErrors(t *testing.T) {
 		t.Error("cancelled: no error")
 	}
 }
+
+func TestPreviousArchive(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{
+		"ZZ_GAR-ENT_Complet_20240101_020000_2D.tar.gz", "ZZ_GAR-ENT_Complet_20240102_020000_2D.tar.gz",
+		"ZZ_GAR-ENT_Complet_20240102_030000_1D.tar.gz", "YY_GAR-ENT_Complet_20240102_040000_2D.tar.gz",
+		"ZZ_GAR-ENT_Complet_20240103_020000_2D.tar.gz", "ZZ_GAR-ENT_Complet_20240102_050000_2D.MD5",
+	} {
+		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
+	}
+	got, err := PreviousArchive(dir, filepath.Join(dir, "ZZ_GAR-ENT_Complet_20240103_020000_2D.tar.gz"))
+	if err != nil || got != filepath.Join(dir, "ZZ_GAR-ENT_Complet_20240102_020000_2D.tar.gz") {
+		t.Errorf("got %q, %v", got, err)
+	}
+	if got, err := PreviousArchive(dir, filepath.Join(dir, "ZZ_GAR-ENT_Complet_20240101_020000_2D.tar.gz")); err != nil || got != "" {
+		t.Errorf("oldest: got %q, %v", got, err)
+	}
+}
