@@ -67,11 +67,13 @@ demo: build
 	echo "metrics: $$d/entgar.prom; results exit code $$code"; exit $$code
 
 # Export speed and memory against a gzip-only baseline measured in the same
-# run; upload throughput against OpenSSH's sftp client (needs root for sshd);
-# médiacentre client requests/s and p99 against bare net/http clients on the
-# same simulator (see docs/performance.md).
+# run, then the analyser on the 1,000,000-pupil archives against xmllint
+# --stream --schema on the same XML; upload throughput against OpenSSH's sftp
+# client (needs root for sshd); médiacentre client requests/s and p99 against
+# bare net/http clients on the same simulator (see docs/performance.md).
 bench: peers
 	$(GO) run ./bench/export
+	$(GO) run ./bench/analyse
 	$(GO) run ./bench/upload
 	$(GO) run ./bench/mediacentre
 
@@ -87,6 +89,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodedBody -fuzztime 30s ./mediacentre
 	$(GO) test -run '^$$' -fuzz FuzzDeliveries -fuzztime 30s ./export
 	$(GO) test -run '^$$' -fuzz FuzzTempName -fuzztime 30s ./export/sftp
+	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime 60s ./xsd
+	$(GO) test -run '^$$' -fuzz FuzzArchive -fuzztime 60s ./export/analyse
 
 clean:
 	rm -rf bin out data bench/work $(DEMO)

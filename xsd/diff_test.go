@@ -306,6 +306,10 @@ func TestDifferential(t *testing.T) {
 				t.Fatalf("%s %s: %v", d, c.name, err)
 			}
 			ours := res.Valid()
+			inPlace, err := g.NewValidator().ValidateBytes(context.Background(), c.doc, xsd.Options{})
+			if err != nil || inPlace.Valid() != ours || inPlace.ErrorCount != res.ErrorCount {
+				t.Errorf("%s %s: ValidateBytes %v (%d errors), Validate %v (%d errors)", d, c.name, inPlace.Valid(), inPlace.ErrorCount, ours, res.ErrorCount)
+			}
 			theirs := eng.Validate(context.Background(), bytes.NewReader(c.doc)) == nil
 			if ours != theirs || (ours != lint[i] && !libxml2Divergence(c.name)) {
 				t.Errorf("%s %s: built-in valid=%v (%v), jacoelho/xsd valid=%v, xmllint valid=%v\n%s", d, c.name, ours, res.Errors, theirs, lint[i], c.doc)

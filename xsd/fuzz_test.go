@@ -35,6 +35,9 @@ func FuzzValidate(f *testing.F) {
 			if err != nil {
 				t.Fatalf("error on an in-memory document: %v", err)
 			}
+			if in, err := g.NewValidator().ValidateBytes(context.Background(), doc, xsd.Options{}); err != nil || in.ErrorCount != res.ErrorCount {
+				t.Fatalf("ValidateBytes found %d errors (%v), Validate %d", in.ErrorCount, err, res.ErrorCount)
+			}
 			wellFormed := true
 			for _, e := range res.Errors {
 				if e.Line < 1 || e.Column < 1 {

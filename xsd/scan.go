@@ -62,6 +62,8 @@ type scanner struct {
 	scratch []byte
 	attrBuf []byte
 	start   int // stream offset after the byte order mark, if any
+	known   map[string]struct{}
+	inPlace bool // buf is the caller's document
 }
 
 func newScanner(r io.Reader, buf []byte) *scanner {
@@ -73,12 +75,23 @@ func newScanner(r io.Reader, buf []byte) *scanner {
 
 // reset prepares the scanner for another document, keeping its memory.
 func (s *scanner) reset(r io.Reader, buf []byte) {
-	if cap(buf) < 64<<10 {
+	if cap(buf) < 64<<10 && !s.inPlace {
 		buf = s.buf
+	}
+	if cap(buf) < 64<<10 {
+		buf = make([]byte, 64<<10)
 	}
 	*s = scanner{r: r, buf: buf[:cap(buf)], line: 1,
 		attrs: s.attrs[:0], stack: s.stack[:0], names: s.names[:0], nameEnd: s.nameEnd[:0],
-		scratch: s.scratch[:0], attrBuf: s.attrBuf[:0]}
+		scratch: s.scratch[:0], attrBuf: s.attrBuf[:0], known: s.known}
+}
+
+// resetBytes prepares the scanner for a document held in memory: it is
+// scanned in place, without copying.
+func (s *scanner) resetBytes(doc []byte) {
+	*s = scanner{buf: doc, end: len(doc), eof: true, inPlace: true, line: 1,
+		attrs: s.attrs[:0], stack: s.stack[:0], names: s.names[:0], nameEnd: s.nameEnd[:0],
+		scratch: s.scratch[:0], attrBuf: s.attrBuf[:0], known: s.known}
 }
 
 // SyntaxError is a well-formedness error.
@@ -412,7 +425,7 @@ func (s *scanner) readEnd() error {
 		}
 		return s.errf("unterminated end tag")
 	}
-	name := bytes.TrimRight(s.buf[s.pos+2:s.pos+i], " \t\r\n")
+	name := trimSpaceRight(s.buf[s.pos+2 : s.pos+i])
 	if len(s.stack) == 0 {
 		return s.errf("end tag </%s> without a start tag", name)
 	}
@@ -479,7 +492,7 @@ func (s *scanner) readStart() error {
 		n++
 	}
 	name := tag[:n]
-	if !validName(name) {
+	if !s.validName(name) {
 		return s.errf("invalid element name %q", name)
 	}
 	s.attrs = s.attrs[:0]
@@ -501,8 +514,8 @@ func (s *scanner) readStart() error {
 		if eq <= 0 {
 			return s.errf("malformed attribute in <%s>", name)
 		}
-		an := bytes.TrimRight(rest[:eq], " \t\r\n")
-		if !validName(an) {
+		an := trimSpaceRight(rest[:eq])
+		if !s.validName(an) {
 			return s.errf("invalid attribute name %q in <%s>", an, name)
 		}
 		rest = trimSpaceLeft(rest[eq+1:])
@@ -711,6 +724,31 @@ func isSpace(b []byte) bool {
 		if !isSpaceByte(c) {
 			return false
 		}
+	}
+	return true
+}
+
+func trimSpaceRight(b []byte) []byte {
+	for len(b) > 0 && isSpaceByte(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// validName is validName with a cache of the names already checked: a
+// document repeats a few dozen names millions of times.
+func (s *scanner) validName(b []byte) bool {
+	if _, ok := s.known[string(b)]; ok {
+		return true
+	}
+	if !validName(b) {
+		return false
+	}
+	if s.known == nil {
+		s.known = map[string]struct{}{}
+	}
+	if len(s.known) < 256 {
+		s.known[string(b)] = struct{}{}
 	}
 	return true
 }

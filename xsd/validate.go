@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/entgar/entgar/gar"
@@ -157,8 +158,17 @@ func (g *Grammar) NewValidator() *Validator {
 	return &Validator{v: validator{g: g, groups: map[string]int{}}}
 }
 
+// ValidateBytes validates a document held in memory, scanning it in place.
+func (x *Validator) ValidateBytes(ctx context.Context, doc []byte, opts Options) (*Result, error) {
+	return x.validate(ctx, nil, doc, opts)
+}
+
 // Validate is Grammar.Validate with the Validator's memory.
 func (x *Validator) Validate(ctx context.Context, r io.Reader, opts Options) (*Result, error) {
+	return x.validate(ctx, r, nil, opts)
+}
+
+func (x *Validator) validate(ctx context.Context, r io.Reader, doc []byte, opts Options) (*Result, error) {
 	if opts.MaxErrors <= 0 {
 		opts.MaxErrors = 100
 	}
@@ -171,10 +181,15 @@ func (x *Validator) Validate(ctx context.Context, r io.Reader, opts Options) (*R
 		}
 		opts.Buffer = v.buf
 	}
-	if v.sc == nil {
-		v.sc = newScanner(r, opts.Buffer)
-	} else {
+	switch {
+	case v.sc == nil:
+		v.sc = &scanner{}
+		fallthrough
+	case r != nil:
 		v.sc.reset(r, opts.Buffer)
+	}
+	if r == nil {
+		v.sc.resetBytes(doc)
 	}
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
@@ -596,15 +611,8 @@ func digits(b []byte) bool {
 	return true
 }
 
+// daysIn returns the days of a month of the proleptic Gregorian calendar
+// that xs:date uses: day 0 of the next month is the last of this one.
 func daysIn(year, month int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
+	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }

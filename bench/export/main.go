@@ -404,7 +404,9 @@ func childEnv() []string {
 			env = append(env, kv)
 		}
 	}
-	return append(env, config.EnvPrefix+"LOG_FORMAT=json")
+	// The analysis that follows an export (analyse.after_export) has its
+	// own benchmark, bench/analyse: this one measures the export alone.
+	return append(env, config.EnvPrefix+"LOG_FORMAT=json", config.EnvPrefix+"ANALYSE_AFTER_EXPORT=false")
 }
 
 // runExport runs `entgar export --json` and returns its summary, wall time

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 
 	"github.com/entgar/entgar/config"
@@ -130,15 +131,26 @@ func analyseOptions(cfg *config.Config) analyse.Options {
 }
 
 // analyseExported analyses the archives an export just wrote
-// (analyse.after_export) and fails when GAR would not take one whole.
+// (analyse.after_export), each against the previous archive of its degree
+// in the output directory when there is one (the calcul des écarts and
+// the mass-deletion guard), and fails when GAR would not take one whole.
 func analyseExported(ctx context.Context, cfg *config.Config, sum *export.Summary, log *slog.Logger) error {
 	var bad []string
 	for _, a := range sum.Archives {
-		rep, err := analyse.Archive(ctx, a.Path, analyseOptions(cfg))
+		opts := analyseOptions(cfg)
+		prev, err := analyse.PreviousArchive(filepath.Dir(a.Path), a.Path)
+		if err != nil {
+			return err
+		}
+		opts.Previous = prev
+		rep, err := analyse.Archive(ctx, a.Path, opts)
 		if err != nil {
 			return fmt.Errorf("analyse %s: %w", a.Path, err)
 		}
 		args := []any{"archive", a.Path, "verdict", rep.Verdict.String(), "gar", rep.Verdict.GARStatus(), "seconds", rep.Seconds}
+		if d := rep.Diff; d != nil {
+			args = append(args, "previous", d.Previous, "persons_deleted", d.PersonsDeleted, "persons", d.Persons)
+		}
 		if rep.Verdict == analyse.Clean {
 			log.Info("analysis", args...)
 			continue

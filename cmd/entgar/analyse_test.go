@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entgar/entgar/export"
 	"github.com/entgar/entgar/export/analyse"
@@ -63,6 +64,19 @@ func TestAnalyseCommand(t *testing.T) {
 		if code != c.code || !strings.Contains(errs, c.err) {
 			t.Errorf("%s: exit %d, stderr %q; want %d and %q", c.name, code, errs, c.code, c.err)
 		}
+	}
+
+	// A source that lost most pupils: the export's analysis compares with
+	// the previous archive in the output directory and the guard trips.
+	small := filepath.Join(dir, "small")
+	if code, _, errs := runCLI(t, "gen", "--out", small, "--students", "300", "--seed", "3"); code != 0 {
+		t.Fatalf("gen: %s", errs)
+	}
+	time.Sleep(1100 * time.Millisecond) // a new archive stamp
+	t.Setenv("ENTGAR_LOG_FORMAT", "text")
+	code, _, errs = runCLI(t, "export", "--ident", "ZZ", "--source", small, "--out", filepath.Join(dir, "out"))
+	if code != exitProblems || !strings.Contains(errs, "diff.mass_deletion=1") || !strings.Contains(errs, "GAR would not take") {
+		t.Errorf("mass deletion after export: %d %s", code, errs)
 	}
 
 	// export.max_nodes above GAR's limit: the export's own analysis fails.

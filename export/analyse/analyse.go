@@ -213,6 +213,12 @@ func (a *analysis) read(ctx context.Context, r io.Reader, previous bool) error {
 		return err
 	}
 	if previous {
+		// The écarts of a previous archive read in part would be wrong.
+		for _, p := range problems {
+			if p.control != CtlArchiveEntry {
+				return fmt.Errorf("%s: %s", p.control, p.msg)
+			}
+		}
 		return nil
 	}
 	a.rep.MD5, a.rep.Bytes, a.rep.XMLBytes = sum, zb, xb

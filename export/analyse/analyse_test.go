@@ -187,6 +187,9 @@ func TestControls(t *testing.T) {
 			}
 			return fs
 		}, control: CtlCase, message: `<GARStructureUAI> "0000001a": GAR attend les codes en majuscules sans accents ("0000001A")`, verdict: Clean},
+		{name: "group code in another case", files: func(d *docs) []xfile {
+			return mutate(d, func(d *docs) { replaceNode(d, gar.FileGroupe, 2, link("GARPersonGroupe", uai, "E1", "div1")) })
+		}, control: CtlRefGroupe, message: "car il n'existe aucun groupe avec ce code (défini dans l'archive avec une autre casse : 0000001A / DIV1 ; les clés du GAR sont sensibles à la casse)", verdict: Partial},
 		{name: "other Version", files: func(d *docs) []xfile { d.version = "1.6"; return d.files() },
 			control: CtlVersion, message: `Version="1.6"`, verdict: Clean},
 		{name: "Groupe before Eleve", files: func(d *docs) []xfile {
@@ -224,6 +227,9 @@ func TestControls(t *testing.T) {
 			}
 			if !strings.Contains(fs[0].Message, tc.message) {
 				t.Errorf("%s message:\n  %s\nwant it to contain\n  %s", tc.control, fs[0].Message, tc.message)
+			}
+			if !strings.Contains(tc.message, "autre casse") && strings.Contains(fs[0].Message, "autre casse") {
+				t.Errorf("case hint without a case difference: %s", fs[0].Message)
 			}
 			if tc.element != "" && fs[0].Element != tc.element {
 				t.Errorf("element %q, want %q", fs[0].Element, tc.element)
@@ -376,5 +382,23 @@ func TestEnvironmentErrors(t *testing.T) {
 	cancel()
 	if _, err := Archive(ctx, p, Options{}); err == nil {
 		t.Error("cancelled: no error")
+	}
+}
+
+func TestPreviousArchive(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{
+		"ZZ_GAR-ENT_Complet_20240101_020000_2D.tar.gz", "ZZ_GAR-ENT_Complet_20240102_020000_2D.tar.gz",
+		"ZZ_GAR-ENT_Complet_20240102_030000_1D.tar.gz", "YY_GAR-ENT_Complet_20240102_040000_2D.tar.gz",
+		"ZZ_GAR-ENT_Complet_20240103_020000_2D.tar.gz", "ZZ_GAR-ENT_Complet_20240102_050000_2D.MD5",
+	} {
+		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
+	}
+	got, err := PreviousArchive(dir, filepath.Join(dir, "ZZ_GAR-ENT_Complet_20240103_020000_2D.tar.gz"))
+	if err != nil || got != filepath.Join(dir, "ZZ_GAR-ENT_Complet_20240102_020000_2D.tar.gz") {
+		t.Errorf("got %q, %v", got, err)
+	}
+	if got, err := PreviousArchive(dir, filepath.Join(dir, "ZZ_GAR-ENT_Complet_20240101_020000_2D.tar.gz")); err != nil || got != "" {
+		t.Errorf("oldest: got %q, %v", got, err)
 	}
 }

@@ -22,24 +22,26 @@ const (
 	refGroupe           // (UAI, GARGroupeCode) with status GROUPE
 )
 
-// msg is a message kept for later: a format and its arguments, formatted
+// msg is a message kept for later: a constant format, the element it is
+// about (written where the format says <@>) and its arguments, formatted
 // only if the finding is reported.
 type msg struct {
-	format string
-	args   [4]string
+	format, elem string
+	args         [4]string
 }
 
-func newMsg(format string, a, b, c, d []byte) msg {
-	return msg{format, [4]string{string(a), string(b), string(c), string(d)}}
+func newMsg(format, elem string, a, b, c, d []byte) msg {
+	return msg{format, elem, [4]string{string(a), string(b), string(c), string(d)}}
 }
 
 func (m msg) String() string {
-	n := strings.Count(m.format, "%s")
+	f := strings.ReplaceAll(m.format, "<@>", "<"+m.elem+">")
+	n := strings.Count(f, "%s")
 	args := make([]any, n)
 	for i := range n {
 		args[i] = m.args[i]
 	}
-	return fmt.Sprintf(m.format, args...)
+	return fmt.Sprintf(f, args...)
 }
 
 // refAgg aggregates the references to one entity not defined when they
@@ -56,6 +58,7 @@ type refAgg struct {
 	control string
 	element string
 	key     string
+	ref     string // the reference key: refKind, UAI "\x00" code
 	msg     msg
 }
 
@@ -214,7 +217,7 @@ func (fc *fileCtx) ref(k refKind, uai, code []byte, control string, n *xsd.Node,
 	}
 	fc.c.seq++
 	fc.c.refs[string(key)] = &refAgg{count: 1, order: int32(fc.c.seq), file: int32(fc.file), line: int32(n.Line), col: int32(n.Column),
-		control: control, element: element, key: fc.nodeKey(n), msg: newMsg(format, a, b, c, d)}
+		control: control, element: element, key: fc.nodeKey(n), ref: string(key), msg: newMsg(format, element, a, b, c, d)}
 }
 
 // nodeKey returns the functional key of a node, fields joined by '/'.
@@ -237,7 +240,7 @@ func (fc *fileCtx) person(uai, id []byte, pupil bool, n *xsd.Node, control, elem
 		return
 	case pupil && member && isPupil:
 		fc.a.add(Finding{Control: control, File: fc.name, Line: n.Line, Column: n.Column, Element: element, Key: fc.nodeKey(n),
-			Message: newMsg(format, a, b, c, d).String()})
+			Message: newMsg(format, element, a, b, c, d).String()})
 		return
 	}
 	// Unknown yet, or (for a RespAff) not a pupil yet: decide at the end.
@@ -248,7 +251,7 @@ func (fc *fileCtx) person(uai, id []byte, pupil bool, n *xsd.Node, control, elem
 	pfp := pendingFP(fp, pupil)
 	if fc.a.opts.MaxExamples < 0 || len(fc.c.examples) < 4*max(fc.a.opts.MaxExamples, DefaultMaxExamples) {
 		fc.c.examples = append(fc.c.examples, pendingExample{fp: pfp, control: control, element: element, key: fc.nodeKey(n),
-			file: fc.file, line: n.Line, col: n.Column, msg: newMsg(format, a, b, c, d)})
+			file: fc.file, line: n.Line, col: n.Column, msg: newMsg(format, element, a, b, c, d)})
 	}
 	fc.c.pending = append(fc.c.pending, pfp)
 }
@@ -298,7 +301,7 @@ func (fc *fileCtx) node(n *xsd.Node) {
 		code := n.Get(field)
 		fc.code(n, field, code)
 		fc.ref(refEtab, uai, nil, CtlRefEtab, n, n.Name,
-			"Impossible de créer des <"+n.Name+"> pour l'établissement avec le <GARStructureUAI> %s"+msgNoEtab, uai, nil, nil, nil)
+			"Impossible de créer des <@> pour l'établissement avec le <GARStructureUAI> %s"+msgNoEtab, uai, nil, nil, nil)
 		set[string(fc.refKey(rk, uai, code)[1:])] = struct{}{}
 	case kEleve, kEnseignant:
 		fc.person1(n, k, id)
@@ -372,14 +375,14 @@ func (fc *fileCtx) person1(n *xsd.Node, k kind, id []byte) {
 			c.persons.add(fc.fp(v, id), pupil)
 		case f.Name == "GARStructureUAI" && (f.Parent == "GAREnsDisciplinesPostes" || f.Parent == "GAREnsSpecialitesPostes"):
 			fc.ref(refEtab, v, nil, CtlRefEtab, n, f.Parent,
-				"Impossible de créer le <"+f.Parent+"> pour l'utilisateur avec le <GARPersonIdentifiant> %s et l'établissement <GARStructureUAI> %s"+msgNoEtab, id, v, nil, nil)
+				"Impossible de créer le <@> pour l'utilisateur avec le <GARPersonIdentifiant> %s et l'établissement <GARStructureUAI> %s"+msgNoEtab, id, v, nil, nil)
 		}
 	}
 	for _, f := range n.Fields {
 		if f.Name == "GARStructureUAI" && (f.Parent == "GAREnsDisciplinesPostes" || f.Parent == "GAREnsSpecialitesPostes") {
 			v := n.Value(f)
 			fc.person(v, id, false, n, CtlRefPerson, f.Parent,
-				"Impossible de créer le <"+f.Parent+"> pour l'utilisateur avec le <GARPersonIdentifiant> %s car il n'existe aucun utilisateur avec cet identifiant dans l'établissement <GARStructureUAI> %s", id, v, nil, nil)
+				"Impossible de créer le <@> pour l'utilisateur avec le <GARPersonIdentifiant> %s car il n'existe aucun utilisateur avec cet identifiant dans l'établissement <GARStructureUAI> %s", id, v, nil, nil)
 		}
 	}
 }
@@ -433,14 +436,14 @@ func (fc *fileCtx) ensMatiere(n *xsd.Node, k kind, uai, id []byte) {
 	grp := n.Get("GARGroupeCode")
 	fc.code(n, "GARGroupeCode", grp)
 	fc.ref(refEtab, uai, nil, CtlRefEtab, n, n.Name,
-		"Impossible de créer le <"+n.Name+"> pour l'utilisateur avec le <GARPersonIdentifiant> %s, le <GARGroupeCode> %s et l'établissement <GARStructureUAI> %s"+msgNoEtab, id, grp, uai, nil)
+		"Impossible de créer le <@> pour l'utilisateur avec le <GARPersonIdentifiant> %s, le <GARGroupeCode> %s et l'établissement <GARStructureUAI> %s"+msgNoEtab, id, grp, uai, nil)
 	fc.person(uai, id, false, n, CtlRefPerson, n.Name,
-		"Impossible de créer le <"+n.Name+"> pour l'utilisateur avec le <GARPersonIdentifiant> %s car cet utilisateur n'existe pas pour l'établissement <GARStructureUAI> %s", id, uai, nil, nil)
-	format := "Impossible de créer le <" + n.Name + "> pour l'utilisateur avec le <GARPersonIdentifiant> %s et le <GARGroupeCode> %s car ce groupe n'existe pas pour l'établissement <GARStructureUAI> %s et/ou n'a pas le statut GROUPE"
+		"Impossible de créer le <@> pour l'utilisateur avec le <GARPersonIdentifiant> %s car cet utilisateur n'existe pas pour l'établissement <GARStructureUAI> %s", id, uai, nil, nil)
+	format := "Impossible de créer le <@> pour l'utilisateur avec le <GARPersonIdentifiant> %s et le <GARGroupeCode> %s car ce groupe n'existe pas pour l'établissement <GARStructureUAI> %s et/ou n'a pas le statut GROUPE"
 	rk := refGroupe
 	if k == kEnsClasseMatiere {
 		rk = refDivision
-		format = strings.Replace(format, "statut GROUPE", "statut DIVISION", 1)
+		format = "Impossible de créer le <@> pour l'utilisateur avec le <GARPersonIdentifiant> %s et le <GARGroupeCode> %s car ce groupe n'existe pas pour l'établissement <GARStructureUAI> %s et/ou n'a pas le statut DIVISION"
 	}
 	fc.ref(rk, uai, grp, CtlGroupStatus, n, n.Name, format, id, grp, uai, nil)
 	for _, f := range n.Fields {
@@ -450,7 +453,7 @@ func (fc *fileCtx) ensMatiere(n *xsd.Node, k kind, uai, id []byte) {
 		mat := n.Value(f)
 		fc.code(n, "GARMatiereCode", mat)
 		fc.ref(refMatiere, uai, mat, CtlRefMatiere, n, n.Name,
-			"Impossible de créer le <"+n.Name+"> pour l'utilisateur avec le <GARPersonIdentifiant> %s et le <GARGroupeCode> %s car 1 matière(s) n'existe(nt) pas pour l'établissement <GARStructureUAI> %s. Ci-dessous la liste des premières matières : %s", id, grp, uai, mat)
+			"Impossible de créer le <@> pour l'utilisateur avec le <GARPersonIdentifiant> %s et le <GARGroupeCode> %s car 1 matière(s) n'existe(nt) pas pour l'établissement <GARStructureUAI> %s. Ci-dessous la liste des premières matières : %s", id, grp, uai, mat)
 	}
 }
 
@@ -474,6 +477,37 @@ func (fc *fileCtx) respAff(n *xsd.Node, id []byte) {
 	}
 }
 
+// foldKey folds the UAI and code of a reference key as GAR's reference
+// asks ENTs to write them (upper-case, no accents), keeping the kind.
+func foldKey(ref string) string {
+	k, name := ref[0], ref[1:]
+	if k == byte(refDivision) || k == byte(refGroupe) {
+		k = byte(refGroup)
+	}
+	uai, code, _ := strings.Cut(name, "\x00")
+	return string(k) + gar.NormalizeCode(uai) + "\x00" + gar.NormalizeCode(code)
+}
+
+// foldedKeys maps the folded key of every defined entity to its spelling,
+// to tell a reference that differs only by case (computed only when some
+// reference is missing).
+func (c *coherence) foldedKeys() map[string]string {
+	m := map[string]string{}
+	for uai := range c.etabs {
+		m[foldKey(string(byte(refEtab))+uai+"\x00")] = uai + "\x00"
+	}
+	for k := range c.mefs {
+		m[foldKey(string(byte(refMEF))+k)] = k
+	}
+	for k := range c.matieres {
+		m[foldKey(string(byte(refMatiere))+k)] = k
+	}
+	for k := range c.groups {
+		m[foldKey(string(byte(refGroup))+k)] = k
+	}
+	return m
+}
+
 // finish resolves what waited for the whole archive.
 func (c *coherence) finish(a *analysis) {
 	if c.etabs == nil {
@@ -486,8 +520,16 @@ func (c *coherence) finish(a *analysis) {
 		}
 	}
 	sort.Slice(misses, func(i, j int) bool { return misses[i].order < misses[j].order })
+	var folded map[string]string
 	for _, m := range misses {
-		a.add(Finding{Control: m.control, File: a.files[m.file].stat.Name, Line: int(m.line), Column: int(m.col), Element: m.element, Key: m.key, Message: m.msg.String()})
+		message := m.msg.String()
+		if len(misses) > 0 && folded == nil {
+			folded = c.foldedKeys()
+		}
+		if other, ok := folded[foldKey(m.ref)]; ok && strings.TrimSuffix(other, "\x00") != strings.TrimSuffix(m.ref[1:], "\x00") {
+			message += fmt.Sprintf(" (défini dans l'archive avec une autre casse : %s ; les clés du GAR sont sensibles à la casse)", strings.ReplaceAll(strings.TrimSuffix(other, "\x00"), "\x00", " / "))
+		}
+		a.add(Finding{Control: m.control, File: a.files[m.file].stat.Name, Line: int(m.line), Column: int(m.col), Element: m.element, Key: m.key, Message: message})
 		for i := int32(1); i < m.count; i++ {
 			a.tally(m.control)
 		}

@@ -71,7 +71,7 @@ func (p *pipeline) validate(j *job) {
 	if j.v == nil || j.vg != j.grammar {
 		j.v, j.vg = j.grammar.NewValidator(), j.grammar
 	}
-	res, err := j.v.Validate(p.ctx, bytes.NewReader(j.data), xsd.Options{
+	res, err := j.v.ValidateBytes(p.ctx, j.data, xsd.Options{
 		Type:    j.ftype,
 		Buffer:  j.buf,
 		OnNode:  j.log.Add,

@@ -1,6 +1,7 @@
 package analyse
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -211,5 +212,15 @@ func (r *Report) Count(control string) int {
 	return 0
 }
 
-// JSON returns the report as indented JSON, the stable --json output.
-func (r *Report) JSON() ([]byte, error) { return json.MarshalIndent(r, "", "  ") }
+// JSON returns the report as indented JSON, the stable --json output
+// (docs/analyse.md). GAR's messages keep their < and > unescaped.
+func (r *Report) JSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}

@@ -24,7 +24,8 @@ type Limits struct {
 	MaxEntryBytes int64
 	// MaxTotalBytes bounds the whole uncompressed tar (default 64 GiB).
 	MaxTotalBytes int64
-	// MaxEntries bounds the number of entries (default 100,000).
+	// MaxEntries bounds the number of entries (default 60,000; at most
+	// 65,535 XML files are told apart in the key records).
 	MaxEntries int
 }
 
@@ -35,8 +36,8 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxTotalBytes <= 0 {
 		l.MaxTotalBytes = 64 << 30
 	}
-	if l.MaxEntries <= 0 {
-		l.MaxEntries = 100_000
+	if l.MaxEntries <= 0 || l.MaxEntries > 0xFFFF {
+		l.MaxEntries = 60_000
 	}
 	return l
 }
