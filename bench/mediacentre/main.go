@@ -170,10 +170,10 @@ func main() {
 		*format, *conc, *users, *rounds, *duration, runtime.GOMAXPROCS(0))
 	fmt.Printf("TLS handshakes on the simulator: %d (connections %d) for %d requests\n\n",
 		mc.Handshakes(), mc.Connections(), mc.Requests())
-	fmt.Printf("| variant | requests | errors | req/s | p50 | p99 |\n| --- | ---: | ---: | ---: | ---: | ---: |\n")
+	fmt.Printf("| variant | requests | errors | req/s | mean | p50 | p90 | p99 | max |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, v := range variants {
-		fmt.Printf("| %s | %d | %d | %.0f | %s | %s |\n", v.name, len(v.lat), v.errors.Load(), v.rate(),
-			pct(v.lat, 0.50), pct(v.lat, 0.99))
+		fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %s | %s | %s |\n", v.name, len(v.lat), v.errors.Load(), v.rate(),
+			mean(v.lat), pct(v.lat, 0.50), pct(v.lat, 0.90), pct(v.lat, 0.99), pct(v.lat, 1))
 	}
 	fmt.Println()
 	c := variants[0]
@@ -227,6 +227,14 @@ func (v *variant) run(ctx context.Context, d time.Duration, conc int, users []st
 	}
 	wg.Wait()
 	v.elapsed += time.Since(start)
+}
+
+func mean(lat []time.Duration) time.Duration {
+	var sum time.Duration
+	for _, d := range lat {
+		sum += d
+	}
+	return (sum / time.Duration(max(1, len(lat)))).Round(time.Microsecond)
 }
 
 func pct(lat []time.Duration, p float64) time.Duration {
