@@ -34,7 +34,8 @@
 //
 // Each variant runs -rounds times for -duration with -concurrency workers
 // cycling over -users pupils and teachers, the variants interleaved round by
-// round so that drift (other processes, CPU frequency) hits them alike; the
+// round, each round starting with the next variant, so that drift (other
+// processes, CPU frequency) hits them alike; the
 // report gives requests/s over all rounds, p50 and p99 of the per-request
 // latencies, and the client's overhead against each baseline. Nothing is
 // asserted: the harness reports, it does not judge.
@@ -176,9 +177,12 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	for r := range *rounds {
-		for i := range variants {
-			fmt.Fprintf(os.Stderr, "round %d/%d: %s\n", r+1, *rounds, variants[i].name)
-			variants[i].run(ctx, *duration, *conc, ids)
+		// Each round starts with the next variant, so that no variant is
+		// always the one after the most demanding.
+		for k := range variants {
+			v := variants[(r+k)%len(variants)]
+			fmt.Fprintf(os.Stderr, "round %d/%d: %s\n", r+1, *rounds, v.name)
+			v.run(ctx, *duration, *conc, ids)
 		}
 	}
 
