@@ -504,3 +504,20 @@ func TestCollecteWithAnalyser(t *testing.T) {
 		t.Errorf("ignored report %+v (key %s)", rep.Elements, id)
 	}
 }
+
+// TestCollecteMassDeletion: with the analyser, the archive after an
+// integrated one is compared with it; losing most of its persons rejects it
+// (§5.4, "contrôle de suppression massive d'individus").
+func TestCollecteMassDeletion(t *testing.T) {
+	s := newSimWith(t, nil)
+	big := s.deposit(archivetest.Build(t, t.TempDir(), archivetest.Spec{Ident: ident, Degree: gar.D2, Time: stamp, Pupils: 400}))
+	s.pass()
+	s.wantIn(big, gar.FolderSucces)
+	small := s.deposit(archivetest.Build(t, t.TempDir(), archivetest.Spec{Ident: ident, Degree: gar.D2, Time: stamp.Add(24 * time.Hour), Pupils: 100}))
+	out := s.pass()
+	s.wantIn(small, gar.FolderErreur)
+	rep := s.errorReport(small)
+	if len(out) != 1 || rep.Info.NomArchivePrecedente != big || len(rep.Elements) == 0 || rep.Elements[0].Controle != "diff.mass_deletion" {
+		t.Errorf("outcomes %+v, report %+v", out, rep)
+	}
+}
