@@ -81,13 +81,15 @@ func (e *NewerArchiveError) Error() string {
 // being the one in the archive's name:
 //
 //   - it checks locally that the MD5 file holds the archive's checksum;
-//   - it removes from ENTRANT the older archives of this idENT and degree
-//     with their MD5 (MD5 first), and the temporary files of earlier runs;
-//     it refuses when a newer archive of ours is there;
-//   - it puts the archive under a temporary name, checks its size on the
-//     server, renames it into place, then does the same for the MD5;
-//   - it checks, on the server's clock, that the MD5 lands within Window of
-//     its archive, and uploads the archive again when it would not.
+//   - it removes the temporary files of earlier runs from ENTRANT, and
+//     refuses when a newer archive of ours for the degree is there;
+//   - it puts the archive under a temporary name and checks its size on
+//     the server; only then does it remove the older archives of this
+//     idENT and degree with their MD5 (MD5 first) and rename the new one
+//     into place, so that a failed delivery leaves the previous one;
+//   - it does the same for the MD5, checking on the server's clock that it
+//     lands within Window of its archive, and uploads the archive again
+//     when it would not.
 //
 // A run interrupted by a network failure reconnects and resumes where the
 // server acknowledged the data. Calling Upload again after success finds
