@@ -28,6 +28,12 @@ func TestRetentionKeepsDelivered(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if i == 0 {
+			// An upload checkpoint goes with its archive.
+			for _, a := range sum.Archives {
+				os.WriteFile(filepath.Join(o.Out, "."+filepath.Base(a.Path)+".sent"), []byte("{}"), 0o644)
+			}
+		}
 		if i == 1 {
 			for _, a := range sum.Archives {
 				if a.Degree != gar.D2 {
@@ -49,6 +55,9 @@ func TestRetentionKeepsDelivered(t *testing.T) {
 	// The 1D archive of the same stamp was not delivered: it went.
 	if _, err := os.Stat(filepath.Join(o.Out, strings.Replace(delivered, "_2D.", "_1D.", 1))); err == nil {
 		t.Errorf("an undelivered old 1D archive was kept")
+	}
+	if ents, _ := filepath.Glob(filepath.Join(o.Out, ".*.sent")); len(ents) != 0 {
+		t.Errorf("checkpoints of pruned archives left: %v", ents)
 	}
 	rec, ok, err := LastDelivered(o.Out, "ZZ", gar.D2)
 	if err != nil || !ok || rec.Archive != delivered || rec.Path(o.Out) != filepath.Join(o.Out, delivered) {

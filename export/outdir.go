@@ -138,8 +138,10 @@ func (r *run) prune() {
 				kept[stamp] = true
 				continue
 			}
-			for _, p := range []string{name, gar.MD5Name(name)} {
-				if err := os.Remove(filepath.Join(r.opts.Out, p)); err == nil {
+			// With the archive go its MD5 and the checkpoint of an upload
+			// of it (export/sftp).
+			for _, p := range []string{name, gar.MD5Name(name), "." + name + ".sent"} {
+				if err := os.Remove(filepath.Join(r.opts.Out, p)); err == nil && !strings.HasSuffix(p, ".sent") {
 					r.log.Info("removed old archive", "file", p)
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -56,6 +57,11 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		if n.Kind != gar.KindArchive {
 			return usageErr("%s: not an archive (give the .tar.gz; its .MD5 goes with it)", a)
+		}
+		for _, p := range []string{a, filepath.Join(filepath.Dir(a), gar.MD5Name(filepath.Base(a)))} {
+			if _, err := os.Stat(p); err != nil {
+				return usageErr("%v", err)
+			}
 		}
 	}
 	log := newLogger(cfg.Log, stderr)

@@ -91,6 +91,7 @@ func TestUploadExitCodes(t *testing.T) {
 	arch := writeFile(t, dir, name, strings.Repeat("x", 100000))
 	writeFile(t, dir, "ZZ_GAR-ENT_Complet_20261123_010203_2D.MD5", "a6ebd8c1a8ea6d1bac1d1c0bcd6e9a28")
 	out := filepath.Join(dir, "out")
+	lone := writeFile(t, dir, "ZZ_GAR-ENT_Complet_20261123_010203_1D.tar.gz", "no MD5 beside me")
 
 	setSFTPEnv(t, fs.Host, fs.Port, "ent", fs.ClientKey, fs.KnownHosts, "/")
 	cases := []struct {
@@ -103,6 +104,8 @@ func TestUploadExitCodes(t *testing.T) {
 		{"bad archive name", nil, []string{"upload", "--out", out, filepath.Join(dir, "notes.tar.gz")}, exitUsage, "does not start with <idENT>"},
 		{"an MD5 given", nil, []string{"upload", "--out", out, filepath.Join(dir, "ZZ_GAR-ENT_Complet_20261123_010203_2D.MD5")}, exitUsage, "not an archive"},
 		{"no archive no ident", nil, []string{"upload", "--out", out}, exitUsage, "no ARCHIVE and no idENT"},
+		{"missing MD5", nil, []string{"upload", "--out", out, lone}, exitUsage, "ZZ_GAR-ENT_Complet_20261123_010203_1D.MD5: no such file or directory"},
+		{"missing archive", nil, []string{"upload", "--out", out, filepath.Join(dir, "ZZ_GAR-ENT_Complet_20261122_010203_2D.tar.gz")}, exitUsage, "ZZ_GAR-ENT_Complet_20261122_010203_2D.tar.gz: no such file or directory"},
 		{"no user", map[string]string{"ENTGAR_SFTP_USER": ""}, []string{"upload", "--out", out, arch}, exitUsage, "sftp.user: no SFTP user name"},
 		{"bad key", map[string]string{"ENTGAR_SFTP_KEY_FILE": arch}, []string{"upload", "--out", out, arch}, exitUsage, "sftp.key_file: parse private key"},
 		{"bad passphrase variable", map[string]string{"ENTGAR_SFTP_KEY_PASSPHRASE_ENV": "ENTGAR_X"}, []string{"upload", "--out", out, arch}, exitUsage, "sftp.key_passphrase_env: must not start with ENTGAR_"},

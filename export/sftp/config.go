@@ -48,6 +48,9 @@ type Config struct {
 	RetryBackoff time.Duration
 	// Logger receives retries, reconnections and deliveries; nil discards.
 	Logger *slog.Logger
+
+	// segment overrides defaultSegment, for tests.
+	segment int64
 }
 
 // MaxBackoff caps the wait between two retries.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entgar/entgar/export"
 	"github.com/entgar/entgar/gar"
 	"github.com/entgar/entgar/internal/faultsftp"
 )
@@ -284,5 +285,30 @@ func TestReadStall(t *testing.T) {
 	}
 	if s.Connections() != 3 {
 		t.Errorf("%d connections, want 3 (one cut by each stall)", s.Connections())
+	}
+}
+
+// TestDeliverOneDegreeFails: a degree that fails does not stop the other,
+// and only the delivered one is recorded.
+func TestDeliverOneDegreeFails(t *testing.T) {
+	s := startFaultServer(t)
+	os.MkdirAll(filepath.Join(s.Root, "ENTRANT", "ZZ"), 0o755)
+	stamp := time.Date(2026, 11, 23, 1, 2, 3, 0, time.UTC)
+	out := t.TempDir()
+	a1 := writeArchive(t, out, "ZZ", stamp, gar.D1, 5000)
+	a2 := writeArchive(t, out, "ZZ", stamp, gar.D2, 5000)
+	s.Inject(faultsftp.Fault{Kind: faultsftp.DeniedWrites, File: filepath.Base(a1)})
+	res, err := Deliver(context.Background(), faultConfig(s), out, []string{a2, a1})
+	if err == nil || !strings.Contains(err.Error(), "upload "+filepath.Base(a1)) || !strings.Contains(err.Error(), "permission denied") {
+		t.Fatalf("error %v", err)
+	}
+	if len(res.Deliveries) != 1 || res.Deliveries[0].Degree != gar.D2 {
+		t.Fatalf("result %+v", res)
+	}
+	if _, ok, _ := export.LastDelivered(out, "ZZ", gar.D1); ok {
+		t.Error("the failed 1D delivery was recorded")
+	}
+	if d, ok, _ := export.LastDelivered(out, "ZZ", gar.D2); !ok || d.Archive != filepath.Base(a2) || d.Server != s.Addr {
+		t.Errorf("2D record %+v %v", d, ok)
 	}
 }

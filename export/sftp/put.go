@@ -117,6 +117,10 @@ type transfer struct {
 	modTime time.Time
 	// sent is the offset the transfer has read the local file up to.
 	sent atomic.Int64
+	// checkpoint, when set, is called after each segment but the last with
+	// the length of the prefix the server acknowledged (and, when durable
+	// is set, flushed to its disk).
+	checkpoint func(acked int64, durable bool)
 	// check, when set, is called with the temporary file's modification
 	// time once its size is right; an error stops before the rename.
 	check func(tempMod time.Time) error
@@ -124,6 +128,11 @@ type transfer struct {
 
 func (t *transfer) temp() string  { return path.Join(t.dir, TempName(t.name)) }
 func (t *transfer) final() string { return path.Join(t.dir, t.name) }
+
+// defaultSegment is the length of the segments a transfer is sent in: the
+// pipeline of writes drains at the end of each (costing little at this
+// size), and a checkpoint records the prefix acknowledged.
+const defaultSegment = 64 << 20
 
 // tailCheck is how much of the acknowledged prefix is read back before
 // resuming, to catch a server that lost acknowledged data in a crash.
@@ -200,17 +209,37 @@ func (c *Client) sendOnce(ctx context.Context, s *session, t *transfer) error {
 			f.Close()
 			return err
 		}
-		src := &progressReader{r: io.NewSectionReader(t.src, start, t.size-start), p: p, sent: &t.sent, base: start}
-		_, err = f.ReadFromWithConcurrency(src, 0)
-		if err != nil {
-			if off, serr := f.Seek(0, io.SeekCurrent); serr == nil && off >= start && off <= t.size {
-				t.acked = off
+		// The file goes in segments: at the end of each, every write so far
+		// is acknowledged, which a checkpoint can record for a later run.
+		seg := c.cfg.segment
+		if seg <= 0 {
+			seg = defaultSegment
+		}
+		for pos := start; pos < t.size; {
+			end := min(pos+seg, t.size)
+			src := &progressReader{r: io.NewSectionReader(t.src, pos, end-pos), p: p, sent: &t.sent, base: pos}
+			if _, err := f.ReadFromWithConcurrency(src, 0); err != nil {
+				if off, serr := f.Seek(0, io.SeekCurrent); serr == nil && off >= start && off <= t.size {
+					t.acked = off
+				}
+				f.Close()
+				if src.err != nil {
+					return &localError{fmt.Errorf("read the local file: %w", src.err)}
+				}
+				return fmt.Errorf("write %s: %w", tmp, err)
 			}
-			f.Close()
-			if src.err != nil {
-				return &localError{fmt.Errorf("read the local file: %w", src.err)}
+			t.acked, pos = end, end
+			if t.checkpoint != nil && end < t.size {
+				// A checkpoint promises durable data: without fsync the
+				// server might lose acknowledged bytes in a crash.
+				if s.fsync {
+					if err := f.Sync(); err != nil {
+						f.Close()
+						return fmt.Errorf("fsync %s: %w", tmp, err)
+					}
+				}
+				t.checkpoint(end, s.fsync)
 			}
-			return fmt.Errorf("write %s: %w", tmp, err)
 		}
 		t.acked = t.size
 		if s.fsync {

@@ -441,3 +441,69 @@ func TestResumeWithOpenSSH(t *testing.T) {
 		t.Fatalf("ENTRANT/ZZ holds %d files", len(ents))
 	}
 }
+
+// TestResumeAcrossRuns: a run cut off for good (here: no retries) leaves
+// its partial archive and a checkpoint; the next run, a new client knowing
+// nothing else, resumes from the checkpoint against the real OpenSSH
+// server, which offers fsync@openssh.com.
+func TestResumeAcrossRuns(t *testing.T) {
+	s := sshd.StartT(t, sshd.Options{})
+	entrant := filepath.Join(s.Root, "ENTRANT", "ZZ")
+	os.MkdirAll(entrant, 0o755)
+	p := startCutProxy(t, s.Addr, 3<<20)
+	cfg := sshdConfig(s)
+	cfg.Port = p.ln.Addr().(*net.TCPAddr).Port
+	cfg.KnownHosts = filepath.Join(t.TempDir(), "known_hosts")
+	cfg.Retries = 0
+	cfg.segment = 1 << 20
+	sshkeys.WriteKnownHosts(cfg.KnownHosts, p.ln.Addr().String(), s.HostKey)
+	arch := writeArchive(t, t.TempDir(), "ZZ", stamp0, gar.D2, 8<<20)
+	name := filepath.Base(arch)
+
+	c, err := Dial(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Upload(context.Background(), arch)
+	c.Close()
+	if err == nil {
+		t.Fatal("the first run went through the cut")
+	}
+	if _, err := os.Stat(filepath.Join(entrant, name)); err == nil {
+		t.Fatal("a partial archive is under its final name")
+	}
+	part, err := os.Stat(filepath.Join(entrant, TempName(name)))
+	if err != nil {
+		t.Fatalf("the partial archive was not kept: %v", err)
+	}
+	acked := c.loadCheckpoint(arch, mustStat(t, arch), filepath.Join(s.Root, "ENTRANT", "ZZ", TempName(name)))
+	if acked < 1<<20 || acked > part.Size() {
+		t.Fatalf("checkpoint at %d, partial file of %d bytes", acked, part.Size())
+	}
+
+	c, err = Dial(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	d, err := c.Upload(context.Background(), arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Resumed != 1 {
+		t.Fatalf("resumed %d times, want once from the checkpoint", d.Resumed)
+	}
+	sameFile(t, arch, filepath.Join(entrant, name))
+	if _, err := os.Stat(checkpointPath(arch)); err == nil {
+		t.Error("the checkpoint outlived the delivery")
+	}
+}
+
+func mustStat(t *testing.T, p string) os.FileInfo {
+	t.Helper()
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi
+}

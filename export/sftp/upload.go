@@ -81,26 +81,34 @@ func (e *NewerArchiveError) Error() string {
 // being the one in the archive's name:
 //
 //   - it checks locally that the MD5 file holds the archive's checksum;
-//   - it removes from ENTRANT the older archives of this idENT and degree
-//     with their MD5 (MD5 first), and the temporary files of earlier runs;
-//     it refuses when a newer archive of ours is there;
-//   - it puts the archive under a temporary name, checks its size on the
-//     server, renames it into place, then does the same for the MD5;
-//   - it checks, on the server's clock, that the MD5 lands within Window of
-//     its archive, and uploads the archive again when it would not.
+//   - it removes the temporary files of earlier runs from ENTRANT, and
+//     refuses when a newer archive of ours for the degree is there;
+//   - it puts the archive under a temporary name and checks its size on
+//     the server; only then does it remove the older archives of this
+//     idENT and degree with their MD5 (MD5 first) and rename the new one
+//     into place, so that a failed delivery leaves the previous one;
+//   - it does the same for the MD5, checking on the server's clock that it
+//     lands within Window of its archive, and uploads the archive again
+//     when it would not.
 //
 // A run interrupted by a network failure reconnects and resumes where the
 // server acknowledged the data. Calling Upload again after success finds
 // both files in place and sends nothing.
 func (c *Client) Upload(ctx context.Context, localArchive string) (*Delivery, error) {
-	d, err := c.upload(ctx, localArchive)
+	d, resumable, err := c.upload(ctx, localArchive)
 	if err != nil && d != nil {
 		// Leave no temporary file behind when the server is still there
-		// (a full disk, a refused rename); after a network failure the
-		// next run removes them.
+		// (a full disk, a refused rename), except a partial archive that a
+		// checkpoint lets the next run resume after a network failure or
+		// an interruption; the next run removes the others too.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.IOTimeout)
 		defer cancel()
-		for _, p := range []string{d.Archive, d.MD5File} {
+		temps := []string{d.MD5File}
+		if !resumable {
+			temps = append(temps, d.Archive)
+			removeCheckpoint(localArchive)
+		}
+		for _, p := range temps {
 			tmp := path.Join(path.Dir(p), TempName(path.Base(p)))
 			if c.removeOnce(cctx, tmp) == nil {
 				c.log.Info("removed the temporary file of the failed upload", "file", tmp)
@@ -120,35 +128,37 @@ func (c *Client) removeOnce(ctx context.Context, p string) error {
 	return c.watch(ctx, s, nil, func() error { return s.sftp.Remove(c.remote(p)) })
 }
 
-func (c *Client) upload(ctx context.Context, localArchive string) (*Delivery, error) {
+// upload is Upload; resumable says, on failure, whether the partial
+// archive on the server is worth keeping for the next run.
+func (c *Client) upload(ctx context.Context, localArchive string) (d *Delivery, resumable bool, err error) {
 	started := time.Now()
 	name := filepath.Base(localArchive)
 	n, err := gar.ParseName(name)
 	if err != nil {
-		return nil, &permanentError{fmt.Errorf("upload %s: %w", localArchive, err)}
+		return nil, false, &permanentError{fmt.Errorf("upload %s: %w", localArchive, err)}
 	}
 	if n.Kind != gar.KindArchive {
-		return nil, &permanentError{fmt.Errorf("upload %s: not an archive (want a .tar.gz)", localArchive)}
+		return nil, false, &permanentError{fmt.Errorf("upload %s: not an archive (want a .tar.gz)", localArchive)}
 	}
 	sum, size, err := checkLocal(localArchive)
 	if err != nil {
-		return nil, &localError{fmt.Errorf("upload %s: %w", localArchive, err)}
+		return nil, false, &localError{fmt.Errorf("upload %s: %w", localArchive, err)}
 	}
 	dir := path.Join(DirEntrant, n.Ident)
 	md5Name := gar.MD5Name(name)
-	d := &Delivery{Archive: path.Join(dir, name), MD5File: path.Join(dir, md5Name), Degree: n.Degree, Bytes: size, MD5: sum}
+	d = &Delivery{Archive: path.Join(dir, name), MD5File: path.Join(dir, md5Name), Degree: n.Degree, Bytes: size, MD5: sum}
 	log := c.log.With("archive", name)
 
 	fi, err := c.Stat(ctx, dir)
 	if err != nil {
-		return d, fmt.Errorf("upload %s: %w", name, err)
+		return d, false, fmt.Errorf("upload %s: %w", name, err)
 	}
 	if !fi.IsDir() {
-		return d, fmt.Errorf("upload %s: %s on %s is not a directory", name, c.remote(dir), c.addr)
+		return d, false, fmt.Errorf("upload %s: %s on %s is not a directory", name, c.remote(dir), c.addr)
 	}
 	older, err := c.scanEntrant(ctx, dir, n, name)
 	if err != nil {
-		return d, fmt.Errorf("upload %s: %w", name, err)
+		return d, false, fmt.Errorf("upload %s: %w", name, err)
 	}
 
 	arch := &transfer{dir: dir, name: name, size: size}
@@ -157,10 +167,22 @@ func (c *Client) upload(ctx context.Context, localArchive string) (*Delivery, er
 	arch.check = func(time.Time) error { return c.removeOlder(ctx, dir, older, d) }
 	f, err := os.Open(localArchive)
 	if err != nil {
-		return d, &localError{fmt.Errorf("upload %s: %w", name, err)}
+		return d, false, &localError{fmt.Errorf("upload %s: %w", name, err)}
 	}
 	defer f.Close()
 	arch.src = f
+	lfi, err := f.Stat()
+	if err != nil {
+		return d, false, &localError{fmt.Errorf("upload %s: %w", name, err)}
+	}
+	if arch.acked = c.loadCheckpoint(localArchive, lfi, c.remote(arch.temp())); arch.acked > 0 {
+		log.Info("an earlier upload of this archive was interrupted; resuming from its checkpoint", "offset", arch.acked)
+	}
+	arch.checkpoint = func(acked int64, durable bool) {
+		if durable {
+			c.saveCheckpoint(localArchive, lfi, c.remote(arch.temp()), acked)
+		}
+	}
 
 	// Is the archive already in place (an earlier run)? Its size is what
 	// an earlier run of ours checked before renaming; its MD5 is checked
@@ -169,26 +191,26 @@ func (c *Client) upload(ctx context.Context, localArchive string) (*Delivery, er
 	if afi, err := c.Stat(ctx, d.Archive); err == nil && afi.Size() == size {
 		haveArchive, arch.modTime = true, afi.ModTime()
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return d, fmt.Errorf("upload %s: %w", name, err)
+		return d, false, fmt.Errorf("upload %s: %w", name, err)
 	}
 	if haveArchive {
 		ok, err := c.hasMD5(ctx, d.MD5File, sum)
 		if err != nil {
-			return d, fmt.Errorf("upload %s: %w", name, err)
+			return d, false, fmt.Errorf("upload %s: %w", name, err)
 		}
 		if ok {
 			mfi, err := c.Stat(ctx, d.MD5File)
 			if err != nil {
-				return d, fmt.Errorf("upload %s: %w", name, err)
+				return d, false, fmt.Errorf("upload %s: %w", name, err)
 			}
 			if gap := mfi.ModTime().Sub(arch.modTime); gap.Abs() <= Window {
 				if err := c.removeOlder(ctx, dir, older, d); err != nil {
-					return d, fmt.Errorf("upload %s: %w", name, err)
+					return d, false, fmt.Errorf("upload %s: %w", name, err)
 				}
 				d.AlreadyThere, d.ArchiveTime, d.MD5Time = true, arch.modTime, mfi.ModTime()
 				d.Seconds = time.Since(started).Seconds()
 				log.Info("archive and MD5 already in ENTRANT", "dir", dir)
-				return d, nil
+				return d, false, nil
 			}
 		}
 	}
@@ -197,10 +219,10 @@ func (c *Client) upload(ctx context.Context, localArchive string) (*Delivery, er
 	// beside an archive it does not match.
 	if _, err := c.Stat(ctx, d.MD5File); err == nil {
 		if err := c.removeIfPresent(ctx, d.MD5File); err != nil {
-			return d, fmt.Errorf("upload %s: %w", name, err)
+			return d, false, fmt.Errorf("upload %s: %w", name, err)
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return d, fmt.Errorf("upload %s: %w", name, err)
+		return d, false, fmt.Errorf("upload %s: %w", name, err)
 	}
 
 	md5 := &transfer{dir: dir, name: md5Name, src: strings.NewReader(sum), size: int64(len(sum))}
@@ -220,8 +242,10 @@ func (c *Client) upload(ctx context.Context, localArchive string) (*Delivery, er
 			log.Info("uploading archive", "dir", dir, "bytes", size)
 			t0 := time.Now()
 			if err := c.send(ctx, arch); err != nil {
-				return d, fmt.Errorf("upload %s: %w", name, err)
+				interrupted := brokenConn(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+				return d, interrupted && arch.acked > 0, fmt.Errorf("upload %s: %w", name, err)
 			}
+			removeCheckpoint(localArchive)
 			secs := time.Since(t0).Seconds()
 			log.Info("archive in place", "bytes", size, "seconds", secs, "mib_per_s", float64(size)/(1<<20)/max(secs, 1e-9))
 		}
@@ -230,33 +254,34 @@ func (c *Client) upload(ctx context.Context, localArchive string) (*Delivery, er
 			break
 		}
 		if !errors.Is(err, errTooLate) {
-			return d, fmt.Errorf("upload %s: %w", name, err)
+			return d, false, fmt.Errorf("upload %s: %w", name, err)
 		}
 		if round > 0 {
-			return d, &permanentError{fmt.Errorf("upload %s: the MD5 cannot be put within %s of its archive on %s (does the server's clock jump?)", name, Window, c.addr)}
+			return d, false, &permanentError{fmt.Errorf("upload %s: the MD5 cannot be put within %s of its archive on %s (does the server's clock jump?)", name, Window, c.addr)}
 		}
 		log.Warn("the archive has been in ENTRANT too long for its MD5 to be accepted; uploading it again", "archive_time", arch.modTime, "window", Window)
 		if err := c.removeIfPresent(ctx, md5.temp()); err != nil {
-			return d, fmt.Errorf("upload %s: %w", name, err)
+			return d, false, fmt.Errorf("upload %s: %w", name, err)
 		}
 		haveArchive = false
 		arch.acked, arch.renaming = 0, false
+		removeCheckpoint(localArchive)
 		md5.acked, md5.renaming = 0, false
 	}
 	// Read the MD5 back: 32 bytes prove the server holds what GAR will
 	// compare the archive with.
 	ok, err := c.hasMD5(ctx, d.MD5File, sum)
 	if err != nil {
-		return d, fmt.Errorf("upload %s: %w", name, err)
+		return d, false, fmt.Errorf("upload %s: %w", name, err)
 	}
 	if !ok {
-		return d, &permanentError{fmt.Errorf("upload %s: %s does not read back as %s", name, d.MD5File, sum)}
+		return d, false, &permanentError{fmt.Errorf("upload %s: %s does not read back as %s", name, d.MD5File, sum)}
 	}
 	d.ArchiveTime, d.MD5Time = arch.modTime, md5.modTime
 	d.Resumed = arch.resumed + md5.resumed
 	d.Seconds = time.Since(started).Seconds()
 	log.Info("delivered", "archive", d.Archive, "md5_file", d.MD5File, "bytes", size, "seconds", d.Seconds)
-	return d, nil
+	return d, false, nil
 }
 
 // scanEntrant looks at dir before a delivery of name: it removes the
