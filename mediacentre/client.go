@@ -565,10 +565,15 @@ func (c *Client) redacted(u *url.URL) string {
 	return s
 }
 
-// parseRetryAfter reads a Retry-After header given in seconds.
+// parseRetryAfter reads a Retry-After header, in seconds or as an HTTP
+// date (RFC 9110 §10.2.3); 0 when absent, invalid or past.
 func parseRetryAfter(v string) time.Duration {
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(0, time.Until(t))
 	}
 	return 0
 }

@@ -703,3 +703,17 @@ func bareClient(t *testing.T, mc *garsim.Mediacentre, withCert bool) *http.Clien
 	}
 	return &http.Client{Transport: &http.Transport{TLSClientConfig: tc}}
 }
+
+func TestParseRetryAfter(t *testing.T) {
+	if d := parseRetryAfter("3"); d != 3*time.Second {
+		t.Errorf("seconds: %s", d)
+	}
+	if d := parseRetryAfter(time.Now().Add(10 * time.Second).UTC().Format(http.TimeFormat)); d < 8*time.Second || d > 10*time.Second {
+		t.Errorf("HTTP date: %s", d)
+	}
+	for _, v := range []string{"", "-1", "demain", "Mon, 01 Jan 2001 00:00:00 GMT"} {
+		if d := parseRetryAfter(v); d != 0 {
+			t.Errorf("%q: %s", v, d)
+		}
+	}
+}
