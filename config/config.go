@@ -16,6 +16,8 @@
 // ReadSecret reads a one-line secret such as a passphrase from its file.
 package config
 
+import "time"
+
 // Values accepted by keys that take one of a fixed set of words.
 const (
 	// SourceJSONL is the source.kind of a directory of JSON Lines files in
@@ -222,9 +224,39 @@ type MediacentreConfig struct {
 	// GAR's server certificate; empty means the system's. Key
 	// mediacentre.ca_file, default "".
 	CAFile string `yaml:"ca_file"`
+	// PKCS12File is the path of a PKCS#12 file (.p12, .pfx) holding the
+	// client certificate, its key and chain, instead of CertFile and KeyFile.
+	// Key mediacentre.pkcs12_file, default "".
+	PKCS12File string `yaml:"pkcs12_file"`
+	// PKCS12PasswordFile is the path of a file holding the password of
+	// PKCS12File (read with ReadSecret). Key mediacentre.pkcs12_password_file,
+	// default "".
+	PKCS12PasswordFile string `yaml:"pkcs12_password_file"`
 	// Format is the response format asked of GAR: "json" or "xml". Key
 	// mediacentre.format, default "json".
 	Format string `yaml:"format"`
+	// Timeout bounds one attempt of a call, from connecting to the last
+	// byte. Key mediacentre.timeout, default 5s; between 100ms and 5m.
+	Timeout time.Duration `yaml:"timeout"`
+	// Deadline bounds a whole call, retries included. Key
+	// mediacentre.deadline, default 12s; at least mediacentre.timeout and at
+	// most 10m.
+	Deadline time.Duration `yaml:"deadline"`
+	// Retries is how many times a 503 answer or a network failure is
+	// retried, with exponential backoff, within the deadline. Key
+	// mediacentre.retries, default 2; between 0 and 10.
+	Retries int `yaml:"retries"`
+	// MaxBody bounds an answer of GAR in bytes, as received and once
+	// decompressed. Key mediacentre.max_body, default 16777216 (16 MiB);
+	// between 65536 and 1073741824.
+	MaxBody int `yaml:"max_body"`
+	// MaxConns bounds the connections kept open to GAR. Key
+	// mediacentre.max_conns, default 32; between 1 and 1024.
+	MaxConns int `yaml:"max_conns"`
+	// CertWarnDays is how many days before its expiry the client certificate
+	// is warned about in the logs. Key mediacentre.cert_warn_days, default
+	// 30; between 1 and 365.
+	CertWarnDays int `yaml:"cert_warn_days"`
 }
 
 // ServerConfig configures the HTTPS server of `entgar serve` (key server):
@@ -278,7 +310,13 @@ func Default() *Config {
 			Root: "/",
 		},
 		Mediacentre: MediacentreConfig{
-			Format: MediacentreFormatJSON,
+			Format:       MediacentreFormatJSON,
+			Timeout:      5 * time.Second,
+			Deadline:     12 * time.Second,
+			Retries:      2,
+			MaxBody:      16 << 20,
+			MaxConns:     32,
+			CertWarnDays: 30,
 		},
 		Server: ServerConfig{
 			Listen: ":8443",

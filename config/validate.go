@@ -71,6 +71,12 @@ func (c *checker) intRange(path string, value, lo, hi int) {
 	}
 }
 
+func (c *checker) durationRange(path string, value, lo, hi time.Duration) {
+	if value < lo || value > hi {
+		c.addf(path, "must be between %s and %s, got %s", lo, hi, value)
+	}
+}
+
 func (c *checker) notEmpty(path, value string) {
 	if strings.TrimSpace(value) == "" {
 		c.addf(path, "must not be empty")
@@ -131,7 +137,20 @@ func (c *Config) check() []problem {
 
 	k.intRange("sftp.port", c.SFTP.Port, 1, 65535)
 
-	k.oneOf("mediacentre.format", c.Mediacentre.Format, MediacentreFormatJSON, MediacentreFormatXML)
+	m := &c.Mediacentre
+	if m.PKCS12File != "" && (m.CertFile != "" || m.KeyFile != "") {
+		k.addf("mediacentre.pkcs12_file", "give either pkcs12_file or cert_file and key_file, not both")
+	}
+	if m.PKCS12PasswordFile != "" && m.PKCS12File == "" {
+		k.addf("mediacentre.pkcs12_password_file", "set without mediacentre.pkcs12_file")
+	}
+	k.oneOf("mediacentre.format", m.Format, MediacentreFormatJSON, MediacentreFormatXML)
+	k.durationRange("mediacentre.timeout", m.Timeout, 100*time.Millisecond, 5*time.Minute)
+	k.durationRange("mediacentre.deadline", m.Deadline, max(m.Timeout, 100*time.Millisecond), 10*time.Minute)
+	k.intRange("mediacentre.retries", m.Retries, 0, 10)
+	k.intRange("mediacentre.max_body", m.MaxBody, 64<<10, 1<<30)
+	k.intRange("mediacentre.max_conns", m.MaxConns, 1, 1024)
+	k.intRange("mediacentre.cert_warn_days", m.CertWarnDays, 1, 365)
 
 	return k.problems
 }
