@@ -35,6 +35,12 @@ type Checker interface {
 	Check(ctx context.Context) CheckResult
 }
 
+// CheckFunc adapts a function to a Checker.
+type CheckFunc func(ctx context.Context) CheckResult
+
+// Check implements Checker.
+func (f CheckFunc) Check(ctx context.Context) CheckResult { return f(ctx) }
+
 // CheckTimeout bounds each readiness check.
 const CheckTimeout = 2 * time.Second
 
