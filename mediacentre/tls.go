@@ -139,7 +139,13 @@ func newTLSConfig(cert tls.Certificate, roots *x509.CertPool, serverName string)
 		CipherSuites: ClientCipherSuites(),
 		RootCAs:      roots,
 		ServerName:   serverName,
-		Certificates: []tls.Certificate{cert},
+		// The certificate is sent whatever authorities the server's request
+		// names: crypto/tls would otherwise send none when the list does
+		// not match, and GAR's answer (401, "No required SSL certificate
+		// was sent") would hide the real problem.
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			return &cert, nil
+		},
 		// GAR speaks HTTP/1.1 (§7.2.3.2).
 		NextProtos: []string{"http/1.1"},
 	}
@@ -179,9 +185,11 @@ func DescribeTLSError(err error) string {
 	case strings.Contains(msg, "remote error: tls: protocol version"),
 		strings.Contains(msg, "tls: server selected unsupported protocol version"):
 		return "no common TLS version: the client requires TLS 1.2 or later"
-	case strings.Contains(msg, "remote error: tls: handshake failure"),
-		strings.Contains(msg, "tls: no cipher suite supported"):
+	case strings.Contains(msg, "tls: no cipher suite supported"):
 		return "no common cipher suite between the client (reference §7.4 list) and the server"
+	case strings.Contains(msg, "remote error: tls: handshake failure"):
+		// TLS 1.2 has no specific alert for a missing client certificate.
+		return "the server refused the handshake: it did not get or did not accept the client certificate (mediacentre.cert_file/key_file or pkcs12_file), or no cipher suite of reference §7.4 is common"
 	case strings.Contains(msg, "tls: first record does not look like a TLS handshake"):
 		return "the server did not answer with TLS: is mediacentre.base_url an https:// URL of the right port?"
 	case strings.Contains(msg, "tls: "):
