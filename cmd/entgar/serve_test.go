@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entgar/entgar/config"
+	"github.com/entgar/entgar/garsim"
+	"github.com/entgar/entgar/internal/redistest"
+	"github.com/entgar/entgar/internal/testpki"
+	"github.com/entgar/entgar/mediacentre"
+	"github.com/entgar/entgar/server"
+)
+
+const servePortalKey = "portal-key-0123456789abcdef0123456789"
+
+// chain is `entgar serve` built from a configuration file, in front of the
+// real médiacentre client, calling garsim's listeRessources over mTLS.
+type chain struct {
+	url    string
+	gar    *garsim.Mediacentre
+	client *http.Client
+	logs   *lockedBuffer
+}
+
+type lockedBuffer struct {
+	ch chan []byte
+	b  []byte
+}
+
+// startChain starts garsim, a Redis (cache kind redis) or not, and the
+// server of `entgar serve` configured by a YAML file, and stops them at the
+// end of the test.
+func startChain(t *testing.T, cacheKind string) *chain {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	gar, err := garsim.NewMediacentre(garsim.MediacentreOptions{
+		TLSDir: filepath.Join(t.TempDir(), "garsim-tls"),
+		Idents: []string{"ZZ"},
+		People: map[string][]garsim.Person{"ZZ": {
+			{ID: "eleve1", Profiles: map[string]string{"0650499P": "National_elv", "0750001A": "National_elv"}},
+			{ID: "prof1", Profiles: map[string]string{"0650499P": "National_ens"}},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	garDone := make(chan error, 1)
+	go func() { garDone <- gar.Serve(ctx) }()
+
+	dir := t.TempDir()
+	pki := testpki.NewCA(t, "entgar server CA")
+	leaf := pki.Server(t, "entgar")
+	keys := writeFile(t, dir, "api-keys", "# portals\n"+server.HashAPIKey("portail", servePortalKey)+"\n")
+	files := gar.TLSFiles()
+	yaml := fmt.Sprintf(`ent:
+  id: ZZ
+  name: "ENT de test"
+log:
+  level: debug
+  format: json
+mediacentre:
+  base_url: %q
+  cert_file: %q
+  key_file: %q
+  ca_file: %q
+  timeout: 2s
+  deadline: 4s
+server:
+  listen: "127.0.0.1:0"
+  tls_cert: %q
+  tls_key: %q
+  api_keys_file: %q
+  shutdown_timeout: 5s
+cache:
+  kind: %s
+  ttl: 1m
+`, gar.URL(), files.Clients["ZZ"].Cert, files.Clients["ZZ"].Key, files.CA, leaf.CertFile, leaf.KeyFile, keys, cacheKind)
+	if cacheKind == config.CacheRedis {
+		yaml += fmt.Sprintf("  redis:\n    addr: %q\n", redistest.Start(t).Addr)
+	}
+	cfg, err := config.Load(writeFile(t, dir, "entgar.yaml", yaml), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedBuffer{ch: make(chan []byte, 1)}
+	logs.ch <- nil
+	srv, err := newServer(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-srvDone; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		<-garDone
+	})
+	return &chain{
+		url:    "https://" + ln.Addr().String(),
+		gar:    gar,
+		client: &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pki.Pool()}}},
+		logs:   logs,
+	}
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	buf := <-b.ch
+	b.ch <- append(buf, p...)
+	return len(p), nil
+}
+
+func (b *lockedBuffer) String() string {
+	buf := <-b.ch
+	b.ch <- buf
+	return string(buf)
+}
+
+func (c *chain) get(t *testing.T, path string, key string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", c.url+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+func TestServeChain(t *testing.T) {
+	for _, kind := range []string{config.CacheMemory, config.CacheRedis} {
+		t.Run(kind, func(t *testing.T) { testServeChain(t, kind) })
+	}
+}
+
+func testServeChain(t *testing.T, cacheKind string) {
+	c := startChain(t, cacheKind)
+	const q = "/api/v1/mediacentre/resources?user=eleve1&uai=0650499p&uai=0750001A&uai=0999999Z"
+	if status, _ := c.get(t, q, ""); status != 401 {
+		t.Fatalf("without a key: %d, want 401", status)
+	}
+	if status, _ := c.get(t, q, "wrong-key-0123456789abcdef0123456789"); status != 401 {
+		t.Fatalf("with a wrong key: %d, want 401", status)
+	}
+
+	status, body := c.get(t, q, servePortalKey)
+	if status != 200 {
+		t.Fatalf("API: %d %s", status, body)
+	}
+	var ans mediacentre.APIAnswer
+	if err := json.Unmarshal([]byte(body), &ans); err != nil {
+		t.Fatal(err)
+	}
+	if len(ans.Establishments) != 3 {
+		t.Fatalf("establishments: %s", body)
+	}
+	for _, e := range ans.Establishments[:2] {
+		if !e.OK || len(e.Resources) == 0 {
+			t.Errorf("%s: ok=%v, %d resources, error %+v", e.UAI, e.OK, len(e.Resources), e.Error)
+		}
+		for _, r := range e.Resources {
+			if r.ID == "" || r.Name == "" || r.AccessURL == "" || r.ThumbnailURL == "" || r.Presentation.Code == "" || r.LabelSource == "" {
+				t.Errorf("%s: incomplete resource from garsim: %+v", e.UAI, r)
+			}
+		}
+	}
+	bad := ans.Establishments[2]
+	if bad.UAI != "0999999Z" || bad.OK || bad.Error == nil || bad.Error.Status != 400 || bad.Error.Message != "Etablissement non trouvé" || bad.Error.Kind != "unknown_establishment" || bad.Error.UserMessage == "" {
+		t.Errorf("unknown establishment: %+v %+v", bad, bad.Error)
+	}
+
+	// Cached: only the failed establishment goes back to GAR.
+	before := c.gar.Requests()
+	if status, body2 := c.get(t, q, servePortalKey); status != 200 || !sameResources(t, body, body2) {
+		t.Errorf("second call: %d, or different resources", status)
+	}
+	if n := c.gar.Requests() - before; n != 1 {
+		t.Errorf("second call made %d requests to GAR, want 1 (the error, not cached)", n)
+	}
+
+	// A 503 that lasts: GAR's message and the French sentence in place,
+	// the other establishment still shown.
+	remove := c.gar.AddRule(garsim.Rule{UAI: "0650499P", User: "prof1", Status: 503})
+	status, body = c.get(t, "/mediacentre?user=prof1&uai=0650499P", servePortalKey)
+	remove()
+	if status != 200 || !strings.Contains(body, `role="alert"`) || !strings.Contains(body, "momentanément indisponible") {
+		t.Errorf("page with GAR answering 503: %d\n%s", status, body)
+	}
+	status, body = c.get(t, "/mediacentre?user=prof1&uai=0650499P", servePortalKey)
+	if status != 200 || !strings.Contains(body, `class="ressource"`) || strings.Contains(body, `role="alert"`) {
+		t.Errorf("page once GAR is back (errors not cached): %d\n%s", status, body)
+	}
+	if !strings.Contains(body, "ENT de test") || !strings.Contains(body, `alt="Accessible via le Gestionnaire`) {
+		t.Errorf("page lacks the ENT name or GAR's alt text:\n%s", body)
+	}
+
+	status, body = c.get(t, "/healthz/ready", "")
+	if status != 200 || !strings.Contains(body, `"cache":{"status":"ok"`) || !strings.Contains(body, `"gar":{"status":"ok"`) {
+		t.Errorf("readiness: %d %s", status, body)
+	}
+	_, metrics := c.get(t, "/metrics", "")
+	for _, want := range []string{
+		`entgar_mediacentre_cache_lookups_total{result="hit"} 2`,
+		`entgar_http_requests_total{code="200",route="GET /api/v1/mediacentre/resources"} 2`,
+		`entgar_http_requests_total{code="401",route="GET /api/v1/mediacentre/resources"} 2`,
+		`entgar_mediacentre_client_certificate_expiry_timestamp_seconds{ident="ZZ"`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// The access log names the portal, never the user (the query is left
+	// out); failures, logged apart, do name them for support.
+	for line := range strings.Lines(c.logs.String()) {
+		if strings.Contains(line, `"msg":"request"`) && strings.Contains(line, "eleve1") {
+			t.Errorf("access log line holds the user id: %s", line)
+		}
+	}
+	if logs := c.logs.String(); !strings.Contains(logs, `"caller":"portail"`) {
+		t.Errorf("access log lacks the caller:\n%s", logs)
+	}
+}
+
+// sameResources compares the resources of two API answers.
+func sameResources(t *testing.T, a, b string) bool {
+	t.Helper()
+	var x, y mediacentre.APIAnswer
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return false
+	}
+	ja, _ := json.Marshal(x.Establishments[:2])
+	jb, _ := json.Marshal(y.Establishments[:2])
+	return string(ja) == string(jb)
+}
+
+func TestServeConfigErrors(t *testing.T) {
+	t.Setenv("ENTGAR_LOG_LEVEL", "error")
+	dir := t.TempDir()
+	pki := testpki.NewCA(t, "ca")
+	leaf := pki.Server(t, "s")
+	tlsKeys := fmt.Sprintf("  tls_cert: %q\n  tls_key: %q\n", leaf.CertFile, leaf.KeyFile)
+	keys := writeFile(t, dir, "keys", server.HashAPIKey("p", servePortalKey)+"\n")
+	cases := []struct {
+		name, yaml, want string
+	}{
+		{"no certificate", "ent:\n  id: ZZ\n", "set server.tls_cert and server.tls_key"},
+		{"no auth", "ent:\n  id: ZZ\nserver:\n" + tlsKeys, "set server.api_keys_file or server.client_ca_file"},
+		{"no ident", "server:\n" + tlsKeys + fmt.Sprintf("  api_keys_file: %q\n", keys), "no idENT"},
+		{"bad keys file", "ent:\n  id: ZZ\nserver:\n" + tlsKeys + fmt.Sprintf("  api_keys_file: %q\n", writeFile(t, dir, "bad", "p md5:00\n")), "line 1: key p: the hash must start"},
+		{"missing client CA", "ent:\n  id: ZZ\nserver:\n" + tlsKeys + "  client_ca_file: /nonexistent/ca.pem\n", "/nonexistent/ca.pem"},
+		{"bad cache kind", "cache:\n  kind: disk\n", `cache.kind: must be "memory" or "redis"`},
+		{"no médiacentre certificate", "ent:\n  id: ZZ\nmediacentre:\n  base_url: https://gar.example\nserver:\n" + tlsKeys + fmt.Sprintf("  api_keys_file: %q\n", keys), "médiacentre"},
+	}
+	for _, c := range cases {
+		code, _, errs := runCLI(t, "serve", "--config", writeFile(t, dir, "c.yaml", c.yaml))
+		if code != exitUsage || !strings.Contains(errs, c.want) {
+			t.Errorf("%s: exit %d, stderr %q; want %d and %q", c.name, code, errs, exitUsage, c.want)
+		}
+	}
+	if code, _, errs := runCLI(t, "serve", "extra"); code != exitUsage || !strings.Contains(errs, "unexpected argument") {
+		t.Errorf("extra argument: %d %s", code, errs)
+	}
+}
