@@ -14,10 +14,13 @@ build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/entgar
 
 # Test peers: xmllint validates every file the tests produce against the
-# official GAR XSDs (../shared/gar/xsd).
+# official GAR XSDs (../shared/gar/xsd); redis-server backs the médiacentre
+# cache tests; chromium renders the médiacentre page (chromedp).
 peers:
 	@missing=""; \
 	command -v xmllint >/dev/null || missing="$$missing libxml2-utils"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing test peers:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -49,4 +52,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./export/source
 
 clean:
-	rm -rf bin out data bench/work
+	rm -rf bin out data bench/work test-artifacts
