@@ -43,9 +43,11 @@ demo: build
 	@echo "archives are in ./out:"; ls -l out/*.tar.gz out/*.MD5
 
 # Export speed and memory against a gzip-only baseline measured in the same
-# run (see docs/performance.md).
+# run; `entgar serve`'s API cached and uncached against a bare request and a
+# direct GAR call (see docs/performance.md).
 bench:
 	$(GO) run ./bench/export
+	$(GO) run ./bench/serve
 
 # A longer run of the fuzz tests than `make test` does.
 fuzz:
