@@ -52,6 +52,8 @@ bench:
 # A longer run of the fuzz tests than `make test` does.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./export/source
+	$(GO) test -run '^$$' -fuzz FuzzParseAPIKeys -fuzztime 60s ./server
+	$(GO) test -run '^$$' -fuzz FuzzParseQuery -fuzztime 60s ./mediacentre
 
 clean:
 	rm -rf bin out data bench/work test-artifacts

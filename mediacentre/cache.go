@@ -3,6 +3,7 @@ package mediacentre
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -123,10 +124,16 @@ func (f *CachedFetcher) ResourcesByEstablishment(ctx context.Context, user strin
 		if !ok {
 			continue // the Fetcher normalises as we do; never seen
 		}
+		delete(missingAt, r.UAI)
 		out[i] = r
 		if r.Err == nil {
 			f.noteCache(f.cache.Set(ctx, CacheKey{f.ident, r.UAI, user}, r.Resources, f.ttl))
 		}
+	}
+	// An establishment the Fetcher left out must not pass for one without
+	// resources.
+	for u, i := range missingAt {
+		out[i].Err = fmt.Errorf("listeRessources %s: no answer from the client", u)
 	}
 	return out
 }

@@ -283,3 +283,18 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// shortFetcher answers for none of the establishments.
+type shortFetcher struct{}
+
+func (shortFetcher) ResourcesByEstablishment(context.Context, string, []string) []EstablishmentResult {
+	return nil
+}
+
+func TestCachedFetcherMissingAnswer(t *testing.T) {
+	f := NewCachedFetcher(shortFetcher{}, NewMemoryCache(10), "ZZ", time.Hour, nil, nil)
+	got := f.ResourcesByEstablishment(context.Background(), "u", []string{"A"})
+	if len(got) != 1 || got[0].Err == nil {
+		t.Errorf("an establishment without an answer: %+v, want an error", got)
+	}
+}
