@@ -39,10 +39,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log := newLogger(cfg.Log, stderr)
 
-	srv, err := newServer(cfg, log)
+	srv, closeCache, err := newServer(cfg, log)
 	if err != nil {
 		return err
 	}
+	defer closeCache()
 	if err := srv.ListenAndServe(ctx); err != nil {
 		return &exitError{exitEnv, err}
 	}
@@ -52,23 +53,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // newServer builds the server that `entgar serve` runs from cfg: the
 // médiacentre client, its cache, the API and the page, and the callers'
 // authentication. Configuration problems, including unreadable files,
-// are usage errors (exit 2).
-func newServer(cfg *config.Config, log *slog.Logger) (*server.Server, error) {
+// are usage errors (exit 2). closeCache releases the cache's connections.
+func newServer(cfg *config.Config, log *slog.Logger) (srv *server.Server, closeCache func(), err error) {
 	sc := cfg.Server
 	switch {
 	case sc.TLSCert == "" || sc.TLSKey == "":
-		return nil, usageErr("set server.tls_cert and server.tls_key (the server's certificate and key)")
+		return nil, nil, usageErr("set server.tls_cert and server.tls_key (the server's certificate and key)")
 	case sc.APIKeysFile == "" && sc.ClientCAFile == "":
-		return nil, usageErr("set server.api_keys_file or server.client_ca_file: otherwise no portal can call the API")
+		return nil, nil, usageErr("set server.api_keys_file or server.client_ca_file: otherwise no portal can call the API")
 	case cfg.ENT.ID == "":
-		return nil, usageErr("no idENT: set ent.id in the configuration or ENTGAR_ENT_ID")
+		return nil, nil, usageErr("no idENT: set ent.id in the configuration or ENTGAR_ENT_ID")
 	}
 
 	var auth server.Any
 	if sc.APIKeysFile != "" {
 		keys, err := server.ReadAPIKeys(sc.APIKeysFile)
 		if err != nil {
-			return nil, usageErr("server.api_keys_file: %v", err)
+			return nil, nil, usageErr("server.api_keys_file: %v", err)
 		}
 		auth = append(auth, keys)
 		log.Info("API keys loaded", "file", sc.APIKeysFile, "keys", keys.Len())
@@ -76,7 +77,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server.Server, error) {
 	if sc.ClientCAFile != "" {
 		auth = append(auth, server.ClientCert{})
 	}
-	srv, err := server.New(server.Options{
+	srv, err = server.New(server.Options{
 		Listen:          sc.Listen,
 		TLSCertFile:     sc.TLSCert,
 		TLSKeyFile:      sc.TLSKey,
@@ -85,22 +86,22 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server.Server, error) {
 		Logger:          log,
 	})
 	if err != nil {
-		return nil, &exitError{exitUsage, err}
+		return nil, nil, &exitError{exitUsage, err}
 	}
 
 	mcfg, err := mediacentre.FromConfig(cfg, log)
 	if err != nil {
-		return nil, &exitError{exitUsage, err}
+		return nil, nil, &exitError{exitUsage, err}
 	}
 	client, err := mediacentre.NewClient(mcfg)
 	if err != nil {
-		return nil, &exitError{exitUsage, fmt.Errorf("médiacentre client: %w", err)}
+		return nil, nil, &exitError{exitUsage, fmt.Errorf("médiacentre client: %w", err)}
 	}
 	srv.Registerer().MustRegister(client.Collector())
 
-	cache, cacheCheck, err := newCache(cfg.Cache)
+	cache, cacheCheck, closeCache, err := newCache(cfg.Cache)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	watch := mediacentre.NewUpstreamWatch(client)
 	fetch := mediacentre.NewCachedFetcher(watch, cache, client.Ident(), cfg.Cache.TTL,
@@ -110,22 +111,23 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server.Server, error) {
 	srv.HandleAuth(routePage, auth, mediacentre.NewPage(fetch, cfg.ENT.Name, log))
 	srv.AddCheck("cache", cacheCheck)
 	srv.AddCheck("gar", upstreamCheck(watch))
-	return srv, nil
+	return srv, closeCache, nil
 }
 
-// newCache returns the cache cfg asks for and its readiness check.
-func newCache(cfg config.CacheConfig) (mediacentre.Cache, server.Checker, error) {
+// newCache returns the cache cfg asks for, its readiness check and a
+// function that closes it.
+func newCache(cfg config.CacheConfig) (mediacentre.Cache, server.Checker, func(), error) {
 	if cfg.Kind != config.CacheRedis {
 		c := mediacentre.NewMemoryCache(cfg.MaxEntries)
 		return c, server.CheckFunc(func(context.Context) server.CheckResult {
 			return server.CheckResult{Status: server.StatusOK, Detail: fmt.Sprintf("memory, %d of %d entries", c.Len(), cfg.MaxEntries)}
-		}), nil
+		}), func() {}, nil
 	}
 	opts := mediacentre.RedisOptions{Addr: cfg.Redis.Addr, DB: cfg.Redis.DB}
 	if cfg.Redis.PasswordFile != "" {
 		pw, err := config.ReadSecret(cfg.Redis.PasswordFile)
 		if err != nil {
-			return nil, nil, usageErr("cache.redis.password_file: %v", err)
+			return nil, nil, nil, usageErr("cache.redis.password_file: %v", err)
 		}
 		opts.Password = pw
 	}
@@ -136,7 +138,7 @@ func newCache(cfg config.CacheConfig) (mediacentre.Cache, server.Checker, error)
 			return server.CheckResult{Status: server.StatusDegraded, Detail: err.Error() + "; serving uncached"}
 		}
 		return server.CheckResult{Status: server.StatusOK, Detail: "redis " + cfg.Redis.Addr}
-	}), nil
+	}), func() { c.Close() }, nil
 }
 
 // upstreamCheck reports what the last calls to GAR said. GAR failing makes

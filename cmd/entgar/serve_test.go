@@ -95,7 +95,7 @@ cache:
 	}
 	logs := &lockedBuffer{ch: make(chan []byte, 1)}
 	logs.ch <- nil
-	srv, err := newServer(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	srv, closeCache, err := newServer(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,6 +111,7 @@ cache:
 			t.Errorf("serve: %v", err)
 		}
 		<-garDone
+		closeCache()
 	})
 	return &chain{
 		url:    "https://" + ln.Addr().String(),
