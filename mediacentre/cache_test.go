@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/entgar/entgar/internal/redistest"
+	"github.com/entgar/entgar/internal/testlog"
 )
 
 // fakeFetcher answers from fixed lists and errors, counting the
@@ -226,7 +227,7 @@ func TestRedisDown(t *testing.T) {
 	c := NewRedisCache(RedisOptions{Addr: srv.Addr})
 	defer c.Close()
 	next := &fakeFetcher{resources: map[string][]Resource{"A": {resource("ORI", "Onisep")}}}
-	var logs syncBuffer
+	var logs testlog.Buffer
 	f := NewCachedFetcher(next, c, "ZZ", time.Hour, nil, slog.New(slog.NewTextHandler(&logs, nil)))
 	f.ResourcesByEstablishment(ctx, "u", []string{"A"})
 	f.ResourcesByEstablishment(ctx, "u", []string{"A"})
@@ -265,23 +266,6 @@ func TestRedisKeyEscapes(t *testing.T) {
 	if want := "entgar:mediacentre:v1:ZZ:0650499P:jean%3Adupont"; redisKey(CacheKey{"ZZ", "0650499P", "jean:dupont"}) != want {
 		t.Errorf("key = %s, want %s", redisKey(CacheKey{"ZZ", "0650499P", "jean:dupont"}), want)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // shortFetcher answers for none of the establishments.

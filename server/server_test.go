@@ -16,34 +16,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entgar/entgar/internal/testlog"
 	"github.com/entgar/entgar/internal/testpki"
 )
 
 const testKey = "0123456789abcdef0123456789abcdef-portal-one"
 
-// syncBuffer is a log destination safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type testServer struct {
 	*Server
 	url    string
 	ca     *testpki.CA
-	logs   *syncBuffer
+	logs   *testlog.Buffer
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -55,7 +38,7 @@ func start(t *testing.T, opts Options, mount func(*Server)) *testServer {
 	ca := testpki.NewCA(t, "server CA")
 	leaf := ca.Server(t, "entgar")
 	opts.TLSCertFile, opts.TLSKeyFile = leaf.CertFile, leaf.KeyFile
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	opts.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	s, err := New(opts)
 	if err != nil {

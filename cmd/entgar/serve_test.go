@@ -17,6 +17,7 @@ import (
 	"github.com/entgar/entgar/config"
 	"github.com/entgar/entgar/garsim"
 	"github.com/entgar/entgar/internal/redistest"
+	"github.com/entgar/entgar/internal/testlog"
 	"github.com/entgar/entgar/internal/testpki"
 	"github.com/entgar/entgar/mediacentre"
 	"github.com/entgar/entgar/server"
@@ -30,12 +31,7 @@ type chain struct {
 	url    string
 	gar    *garsim.Mediacentre
 	client *http.Client
-	logs   *lockedBuffer
-}
-
-type lockedBuffer struct {
-	ch chan []byte
-	b  []byte
+	logs   *testlog.Buffer
 }
 
 // startChain starts garsim, a Redis (cache kind redis) or not, and the
@@ -93,8 +89,7 @@ cache:
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{ch: make(chan []byte, 1)}
-	logs.ch <- nil
+	logs := &testlog.Buffer{}
 	srv, closeCache, err := newServer(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
@@ -119,18 +114,6 @@ cache:
 		client: &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pki.Pool()}}},
 		logs:   logs,
 	}
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	buf := <-b.ch
-	b.ch <- append(buf, p...)
-	return len(p), nil
-}
-
-func (b *lockedBuffer) String() string {
-	buf := <-b.ch
-	b.ch <- buf
-	return string(buf)
 }
 
 func (c *chain) get(t *testing.T, path string, key string) (int, string) {
