@@ -64,6 +64,7 @@ type Server struct {
 	opts     Options
 	log      *slog.Logger
 	tls      *tls.Config
+	certs    *certReloader
 	mux      *http.ServeMux
 	registry *prometheus.Registry
 	metrics  *httpMetrics
@@ -82,7 +83,7 @@ func New(opts Options) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	tc, err := tlsConfig(opts.TLSCertFile, opts.TLSKeyFile, opts.ClientCAFile)
+	tc, certs, err := tlsConfig(opts.TLSCertFile, opts.TLSKeyFile, opts.ClientCAFile, log)
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +96,7 @@ func New(opts Options) (*Server, error) {
 		opts:     opts,
 		log:      log,
 		tls:      tc,
+		certs:    certs,
 		mux:      http.NewServeMux(),
 		registry: reg,
 		metrics:  newHTTPMetrics(reg),
@@ -146,8 +148,18 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 // flight, then closes what remains. It returns nil after a shutdown that
 // drained every request, an error otherwise. Serve closes ln.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	// Requests that match no route (scanners, typos, wrong methods) are
+	// logged and counted too, under the route "unmatched"; the mux answers
+	// them 404 or 405.
+	unmatched := s.observe("unmatched", s.mux)
 	hs := &http.Server{
-		Handler:           s.mux,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, pattern := s.mux.Handler(r); pattern == "" {
+				unmatched.ServeHTTP(w, r)
+				return
+			}
+			s.mux.ServeHTTP(w, r)
+		}),
 		TLSConfig:         s.tls,
 		ReadHeaderTimeout: ReadHeaderTimeout,
 		ReadTimeout:       ReadTimeout,

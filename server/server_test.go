@@ -241,11 +241,22 @@ func TestHealthAndMetrics(t *testing.T) {
 	for range 3 {
 		get(t, c, ts.url+"/hello", nil)
 	}
+	if status, _ := get(t, c, ts.url+"/wp-login.php", nil); status != 404 {
+		t.Errorf("unknown path: %d, want 404", status)
+	}
+	req, _ := http.NewRequest("POST", ts.url+"/hello", nil)
+	if resp, err := c.Do(req); err != nil || resp.StatusCode != 405 {
+		t.Errorf("wrong method: %v %v, want 405", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	_, metrics := get(t, c, ts.url+"/metrics", nil)
 	for _, want := range []string{
 		`entgar_http_requests_total{code="200",route="GET /hello"} 3`,
 		`entgar_http_request_duration_seconds_count{route="GET /hello"} 3`,
 		`entgar_http_requests_total{code="503",route="GET /healthz/ready"} 1`,
+		`entgar_http_requests_total{code="404",route="unmatched"} 1`,
+		`entgar_http_requests_total{code="405",route="unmatched"} 1`,
 		"go_goroutines",
 		"process_start_time_seconds",
 	} {

@@ -4,34 +4,36 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"log/slog"
 	"os"
 )
 
 // tlsConfig builds the server's TLS configuration: TLS 1.2 or later with
-// Go's default (AEAD, forward-secret) cipher suites, and client
+// Go's default (AEAD, forward-secret) cipher suites, the certificate of
+// certFile and keyFile (reloaded when renewed, see certReloader), and client
 // certificates verified against the bundle in caFile when it is set.
-func tlsConfig(certFile, keyFile, caFile string) (*tls.Config, error) {
+func tlsConfig(certFile, keyFile, caFile string, log *slog.Logger) (*tls.Config, *certReloader, error) {
 	if certFile == "" || keyFile == "" {
-		return nil, fmt.Errorf("server.tls_cert and server.tls_key are required")
+		return nil, nil, fmt.Errorf("server.tls_cert and server.tls_key are required")
 	}
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	reloader, err := newCertReloader(certFile, keyFile, log)
 	if err != nil {
-		return nil, fmt.Errorf("load server certificate %s with key %s: %w", certFile, keyFile, err)
+		return nil, nil, err
 	}
 	c := &tls.Config{
-		MinVersion:   tls.VersionTLS12,
-		Certificates: []tls.Certificate{cert},
+		MinVersion:     tls.VersionTLS12,
+		GetCertificate: reloader.getCertificate,
 	}
 	if caFile != "" {
 		pool, err := loadCertPool(caFile)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		c.ClientCAs = pool
 		// Asked, not required: API-key callers connect without one.
 		c.ClientAuth = tls.VerifyClientCertIfGiven
 	}
-	return c, nil
+	return c, reloader, nil
 }
 
 // loadCertPool reads a PEM bundle of CA certificates.
