@@ -282,3 +282,33 @@ func TestCachedFetcherMissingAnswer(t *testing.T) {
 		t.Errorf("an establishment without an answer: %+v, want an error", got)
 	}
 }
+
+func TestRedisCachePassword(t *testing.T) {
+	srv := redistest.Start(t, "--requirepass", "s3cret pass")
+	ctx := context.Background()
+	good := NewRedisCache(RedisOptions{Addr: srv.Addr, Password: "s3cret pass", DB: 3})
+	defer good.Close()
+	if err := good.Ping(ctx); err != nil {
+		t.Fatalf("right password: %v", err)
+	}
+	key := CacheKey{"ZZ", "A", "u"}
+	if err := good.Set(ctx, key, []Resource{resource("DIC", "Dico")}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := good.Get(ctx, key); !ok || err != nil {
+		t.Errorf("get with the right password: %v %v", ok, err)
+	}
+	bad := NewRedisCache(RedisOptions{Addr: srv.Addr, Password: "wrong", DB: 3})
+	defer bad.Close()
+	if err := bad.Ping(ctx); err == nil {
+		t.Error("wrong password: Ping succeeds")
+	}
+	if _, ok, err := bad.Get(ctx, key); ok || err == nil {
+		t.Errorf("get with a wrong password: ok=%v err=%v, want an error", ok, err)
+	}
+	other := NewRedisCache(RedisOptions{Addr: srv.Addr, Password: "s3cret pass", DB: 4})
+	defer other.Close()
+	if _, ok, _ := other.Get(ctx, key); ok {
+		t.Error("the entry of database 3 is seen from database 4")
+	}
+}

@@ -83,7 +83,8 @@ cache:
   ttl: 1m
 `, gar.URL(), files.Clients["ZZ"].Cert, files.Clients["ZZ"].Key, files.CA, leaf.CertFile, leaf.KeyFile, keys, cacheKind)
 	if cacheKind == config.CacheRedis {
-		yaml += fmt.Sprintf("  redis:\n    addr: %q\n", redistest.Start(t).Addr)
+		pw := writeFile(t, dir, "redis-password", "chain-pass\n")
+		yaml += fmt.Sprintf("  redis:\n    addr: %q\n    password_file: %q\n    db: 2\n", redistest.Start(t, "--requirepass", "chain-pass").Addr, pw)
 	}
 	cfg, err := config.Load(writeFile(t, dir, "entgar.yaml", yaml), nil)
 	if err != nil {

@@ -24,7 +24,8 @@ type Server struct {
 // persistence, in a temporary directory, and stops it at the end of the
 // test. When redis-server is missing the test is skipped, or fails when the
 // CI variable is "true" (CI must run every peer; `make peers` installs it).
-func Start(t testing.TB) *Server {
+// args are added to redis-server's command line, e.g. "--requirepass", "pw".
+func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -40,9 +41,9 @@ func Start(t testing.TB) *Server {
 		port := freePort(t)
 		s.Addr = fmt.Sprintf("127.0.0.1:%d", port)
 		s.cmd = exec.Command(bin,
-			"--port", fmt.Sprint(port), "--bind", "127.0.0.1",
-			"--save", "", "--appendonly", "no",
-			"--dir", s.dir, "--daemonize", "no", "--loglevel", "warning")
+			append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1",
+				"--save", "", "--appendonly", "no",
+				"--dir", s.dir, "--daemonize", "no", "--loglevel", "warning"}, args...)...)
 		logPath := s.dir + "/redis.log"
 		logFile, err := os.Create(logPath)
 		if err != nil {
@@ -77,7 +78,8 @@ func (s *Server) Stop() {
 	s.cmd.Wait()
 }
 
-// waitReady sends PING until the server answers PONG or timeout passes.
+// waitReady sends PING until the server answers PONG (or, with a password
+// set, NOAUTH) or timeout passes.
 func (s *Server) waitReady(timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
@@ -90,7 +92,7 @@ func (s *Server) waitReady(timeout time.Duration) bool {
 			fmt.Fprint(c, "PING\r\n")
 			line, _ := bufio.NewReader(c).ReadString('\n')
 			c.Close()
-			if strings.HasPrefix(line, "+PONG") {
+			if strings.HasPrefix(line, "+PONG") || strings.HasPrefix(line, "-NOAUTH") {
 				return true
 			}
 		}
