@@ -44,14 +44,19 @@ demo: build
 
 # Export speed and memory against a gzip-only baseline measured in the same
 # run; `entgar serve`'s API cached and uncached against a bare request and a
-# direct GAR call (see docs/performance.md).
+# direct GAR call; médiacentre client requests/s and p99 against bare net/http
+# clients on the same simulator (see docs/performance.md).
 bench:
 	$(GO) run ./bench/export
+	$(GO) run ./bench/mediacentre
 	$(GO) run ./bench/serve
 
 # A longer run of the fuzz tests than `make test` does.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./export/source
+	$(GO) test -run '^$$' -fuzz FuzzDecodeResources -fuzztime 60s ./mediacentre
+	$(GO) test -run '^$$' -fuzz FuzzParseErreur -fuzztime 30s ./mediacentre
+	$(GO) test -run '^$$' -fuzz FuzzDecodedBody -fuzztime 30s ./mediacentre
 	$(GO) test -run '^$$' -fuzz FuzzParseAPIKeys -fuzztime 60s ./server
 	$(GO) test -run '^$$' -fuzz FuzzParseQuery -fuzztime 60s ./mediacentre
 

@@ -47,6 +47,9 @@ type MediacentreOptions struct {
 	// SUCCES_PARTIEL/{idENT}, and re-read when a newer one arrives. "" means
 	// no archives.
 	Root string
+	// RescanEvery is how often, at most, Root is checked for a newer
+	// archive (on the next request); 0 means every two seconds.
+	RescanEvery time.Duration
 	// People are persons known in addition to those of the archives, by
 	// idENT.
 	People map[string][]Person
@@ -124,7 +127,20 @@ type Mediacentre struct {
 	nextRule int
 	people   map[string]*peopleCache
 	lastHdr  http.Header
+	// answers caches encoded listeRessources answers by person, format and
+	// coding, so that a benchmark measures the client rather than the
+	// simulator's JSON and gzip encoders. Cleared when a directory is
+	// reloaded, and when full.
+	answers map[answerKey][]byte
 }
+
+type answerKey struct {
+	ident, uai, user, encoding string
+	json                       bool
+}
+
+// maxCachedAnswers bounds the answer cache.
+const maxCachedAnswers = 4096
 
 type ruleEntry struct {
 	id   int
@@ -154,6 +170,9 @@ func NewMediacentre(opts MediacentreOptions) (*Mediacentre, error) {
 	if opts.Hosts == nil {
 		opts.Hosts = []string{"localhost", "127.0.0.1", "::1"}
 	}
+	if opts.RescanEvery <= 0 {
+		opts.RescanEvery = 2 * time.Second
+	}
 	if opts.MinVersion == 0 {
 		opts.MinVersion = tls.VersionTLS12
 	}
@@ -165,6 +184,7 @@ func NewMediacentre(opts MediacentreOptions) (*Mediacentre, error) {
 		log:     opts.Logger,
 		catalog: catalog(),
 		people:  make(map[string]*peopleCache),
+		answers: make(map[answerKey][]byte),
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
@@ -308,6 +328,18 @@ func (m *Mediacentre) Serve(ctx context.Context) error {
 	return nil
 }
 
+// Start runs Serve in a goroutine and returns a function that stops it
+// (gracefully, as when Serve's context is done) and returns Serve's error.
+func (m *Mediacentre) Start() (stop func() error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Serve(ctx) }()
+	return func() error {
+		cancel()
+		return <-done
+	}
+}
+
 // Close stops the server at once.
 func (m *Mediacentre) Close() error { return m.srv.Close() }
 
@@ -388,12 +420,12 @@ func (m *Mediacentre) match(op, uai, user string) *Rule {
 }
 
 // peopleOf returns the people of ident, re-reading the archives when a
-// newer one was integrated (checked at most every two seconds).
+// newer one was integrated (checked at most every RescanEvery).
 func (m *Mediacentre) peopleOf(ident string) (*people, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c := m.people[ident]
-	if c != nil && (m.opts.Root == "" || time.Since(c.checked) < 2*time.Second) {
+	if c != nil && (m.opts.Root == "" || time.Since(c.checked) < m.opts.RescanEvery) {
 		return c.p, nil
 	}
 	var paths []string
@@ -425,6 +457,7 @@ func (m *Mediacentre) peopleOf(ident string) (*people, error) {
 		p.add(person)
 	}
 	m.people[ident] = &peopleCache{p: p, checked: time.Now(), from: from}
+	clear(m.answers)
 	m.log.Info("garsim médiacentre: directory loaded", "ident", ident, "archives", p.archives, "establishments", len(p.etabs))
 	return p, nil
 }
@@ -661,6 +694,11 @@ func (m *Mediacentre) write(q *request, status int, body []byte) {
 		http.Error(q.w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	m.send(q, status, data, coding)
+}
+
+// send writes an encoded body with its headers.
+func (m *Mediacentre) send(q *request, status int, data []byte, coding string) {
 	h := q.w.Header()
 	if q.asJSON {
 		h.Set("Content-Type", "application/json;charset=UTF-8")
@@ -694,17 +732,34 @@ func (m *Mediacentre) serveList(q *request, ident, uai, user string) {
 		m.fail(q, http.StatusBadRequest, "Utilisateur non trouvé")
 		return
 	}
+	key := answerKey{ident: ident, uai: strings.ToUpper(uai), user: user, encoding: q.encoding, json: q.asJSON}
+	m.mu.Lock()
+	data, ok := m.answers[key]
+	m.mu.Unlock()
+	if ok {
+		m.send(q, http.StatusOK, data, strings.TrimPrefix(strings.TrimPrefix(q.encoding, "raw-"), encodingIdentity))
+		return
+	}
 	items := assigned(m.catalog, ident, uai, user, profile)
 	list := make([]simResource, len(items))
 	for i := range items {
 		list[i] = items[i].etiquette(m.publicURL, ident, strings.ToUpper(uai))
 	}
 	body, err := encodeList(list, q.asJSON)
-	if err != nil {
-		m.fail(q, http.StatusInternalServerError, "")
-		return
+	if err == nil {
+		var coding string
+		if data, coding, err = compressBody(body, q.encoding); err == nil {
+			m.mu.Lock()
+			if len(m.answers) >= maxCachedAnswers {
+				clear(m.answers)
+			}
+			m.answers[key] = data
+			m.mu.Unlock()
+			m.send(q, http.StatusOK, data, coding)
+			return
+		}
 	}
-	m.write(q, http.StatusOK, body)
+	m.fail(q, http.StatusInternalServerError, "")
 }
 
 // serveDistributable answers ressourcesDiffusables: the whole catalogue, in

@@ -1,6 +1,7 @@
 package mediacentre
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -123,6 +124,9 @@ type Client struct {
 	// lastWarn is when the certificate expiry was last logged (Unix
 	// seconds), so that a long-running server warns once a day.
 	lastWarn atomic.Int64
+	// gzips keeps gzip readers and bufs answer buffers between calls, to
+	// spare the garbage collector tens of kilobytes per call.
+	gzips, bufs sync.Pool
 }
 
 // NewClient checks cfg, loads the client certificate and the trusted
@@ -415,7 +419,7 @@ func (c *Client) call(ctx context.Context, p *servicePath) ([]Resource, error) {
 			t.Stop()
 		}
 	}
-	c.metrics.observe(p.op, outcome(err), time.Since(start))
+	c.metrics.observe(p.op, Outcome(err), time.Since(start))
 	return nil, err
 }
 
@@ -487,7 +491,7 @@ func (c *Client) attempt(ctx context.Context, p *servicePath, u *url.URL) ([]Res
 	}
 	defer resp.Body.Close()
 
-	body, release, err := decodedBody(resp.Body, resp.Header.Get("Content-Encoding"), c.cfg.MaxBody)
+	body, release, err := decodedBody(resp.Body, resp.Header.Get("Content-Encoding"), c.cfg.MaxBody, &c.gzips)
 	if resp.StatusCode != http.StatusOK {
 		var fields erreurFields
 		if err == nil {
@@ -502,17 +506,38 @@ func (c *Client) attempt(ctx context.Context, p *servicePath, u *url.URL) ([]Res
 	if err != nil {
 		return nil, 0, &decodeError{p.op, err}
 	}
-	defer release()
-	res, err := decodeResources(body, resp.Header.Get("Content-Type"), p.xmlRoot)
-	if err == nil {
-		// Read to the end: the gzip checksum is verified there, trailing
-		// garbage is caught, and the connection goes back to the pool.
-		_, err = io.Copy(io.Discard, body)
-	}
+	// Read to the end before decoding: the gzip checksum is verified
+	// there, trailing garbage is caught, and the connection goes back to
+	// the pool at once.
+	buf := c.buffer()
+	defer c.putBuffer(buf)
+	_, err = buf.ReadFrom(body)
+	release()
 	if err != nil {
 		return nil, 0, &decodeError{p.op, attemptErr(ctx, err, c.cfg.Timeout)}
 	}
+	res, err := decodeResources(buf.Bytes(), resp.Header.Get("Content-Type"), p.xmlRoot)
+	if err != nil {
+		return nil, 0, &decodeError{p.op, err}
+	}
 	return res, 0, nil
+}
+
+// buffer returns an empty buffer for an answer.
+func (c *Client) buffer() *bytes.Buffer {
+	if b, ok := c.bufs.Get().(*bytes.Buffer); ok {
+		b.Reset()
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+// putBuffer keeps b for another answer, unless it grew past 1 MiB
+// (ressourcesDiffusables): that one is left to the garbage collector.
+func (c *Client) putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 {
+		c.bufs.Put(b)
+	}
 }
 
 // attemptErr says that an attempt timed out rather than reporting a bare
@@ -542,8 +567,14 @@ func parseRetryAfter(v string) time.Duration {
 	return 0
 }
 
-// outcome names a failure for the requests metric.
-func outcome(err error) string {
+// Outcome names the outcome of a call for metrics, logs and scripts: "ok"
+// for nil, the ErrorKind name of a GAR error (unknown_user, unavailable...),
+// "too_large" (ErrBodyTooLarge), "tls" (certificates, handshake),
+// "timeout", "decode" (an answer that could not be read) or "network".
+func Outcome(err error) string {
+	if err == nil {
+		return "ok"
+	}
 	var ge *Error
 	switch {
 	case errors.As(err, &ge):

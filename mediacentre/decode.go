@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
@@ -58,14 +59,18 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 // decodedBody returns a reader of the body decompressed as Content-Encoding
 // says (gzip, deflate, identity, or a comma-separated list of them applied in
 // order, as RFC 9110 §8.4 defines), reading at most max bytes from body and
-// yielding at most max decompressed bytes. The close function releases the
-// decompressors.
-func decodedBody(body io.Reader, contentEncoding string, max int64) (io.Reader, func(), error) {
+// yielding at most max decompressed bytes. gzips, when not nil, keeps gzip
+// readers for reuse (each holds tens of kilobytes of state). The release
+// function gives the decompressors back.
+func decodedBody(body io.Reader, contentEncoding string, max int64, gzips *sync.Pool) (io.Reader, func(), error) {
 	var r io.Reader = newCappedReader(body, max, "answer")
-	var closers []io.Closer
-	closeAll := func() {
-		for _, c := range closers {
-			c.Close()
+	if contentEncoding == "" {
+		return r, func() {}, nil
+	}
+	var release []func()
+	releaseAll := func() {
+		for _, f := range release {
+			f()
 		}
 	}
 	codings := strings.Split(contentEncoding, ",")
@@ -75,33 +80,48 @@ func decodedBody(body io.Reader, contentEncoding string, max int64) (io.Reader, 
 		switch c := strings.ToLower(strings.TrimSpace(codings[i])); c {
 		case "", "identity":
 		case "gzip", "x-gzip":
-			zr, err := gzip.NewReader(r)
+			zr, err := newGzipReader(r, gzips)
 			if err != nil {
-				closeAll()
+				releaseAll()
 				return nil, nil, fmt.Errorf("read gzip answer: %w", err)
 			}
-			// One gzip member: a body is one compressed answer, and stopping
-			// at the end of the first member keeps trailing bytes an error.
-			zr.Multistream(false)
-			closers = append(closers, zr)
+			release = append(release, func() {
+				zr.Close()
+				if gzips != nil {
+					gzips.Put(zr)
+				}
+			})
 			r = zr
 		case "deflate":
 			dr, err := newDeflateReader(r)
 			if err != nil {
-				closeAll()
+				releaseAll()
 				return nil, nil, err
 			}
-			closers = append(closers, dr)
+			release = append(release, func() { dr.Close() })
 			r = dr
 		default:
-			closeAll()
+			releaseAll()
 			return nil, nil, fmt.Errorf("answer has Content-Encoding %q, not gzip, deflate or identity", c)
 		}
 	}
-	if contentEncoding != "" {
-		r = newCappedReader(r, max, "decompressed answer")
+	return newCappedReader(r, max, "decompressed answer"), releaseAll, nil
+}
+
+// newGzipReader returns a gzip reader of r, reused from pool when it holds
+// one. Concatenated gzip members decode as one stream (RFC 1952); anything
+// else after the last member is an error.
+func newGzipReader(r io.Reader, pool *sync.Pool) (*gzip.Reader, error) {
+	if pool != nil {
+		if zr, ok := pool.Get().(*gzip.Reader); ok {
+			if err := zr.Reset(r); err != nil {
+				pool.Put(zr)
+				return nil, err
+			}
+			return zr, nil
+		}
 	}
-	return r, closeAll, nil
+	return gzip.NewReader(r)
 }
 
 // newDeflateReader reads HTTP "deflate": RFC 9110 says zlib (RFC 1950), but
@@ -147,11 +167,10 @@ func formatOf(contentType string) bodyFormat {
 	return formatUnknown
 }
 
-// sniff returns the syntax of the body from its first significant byte,
-// without consuming it: '{' or '[' is JSON, '<' is XML.
-func sniff(br *bufio.Reader) bodyFormat {
-	b, _ := br.Peek(512)
-	b = bytes.TrimLeft(bytes.TrimPrefix(b, []byte(utf8BOM)), " \t\r\n")
+// sniff returns the syntax of a body from its first significant byte: '{'
+// or '[' is JSON, '<' is XML.
+func sniff(body []byte) bodyFormat {
+	b := bytes.TrimLeft(body, " \t\r\n")
 	if len(b) == 0 {
 		return formatUnknown
 	}
@@ -165,26 +184,24 @@ func sniff(br *bufio.Reader) bodyFormat {
 }
 
 // decodeResources decodes a listeRessources or ressourcesDiffusables body,
-// already decompressed, in the syntax its Content-Type names, sniffing when
-// the header names none. xmlRoot is the root element required of an XML
-// body ("" for any).
-func decodeResources(r io.Reader, contentType, xmlRoot string) ([]Resource, error) {
-	br := bufio.NewReader(r)
+// already decompressed and read, in the syntax its Content-Type names,
+// sniffing when the header names none. xmlRoot is the root element required
+// of an XML body ("" for any). Decoded strings never share body's memory,
+// so the caller may reuse it.
+func decodeResources(body []byte, contentType, xmlRoot string) ([]Resource, error) {
 	// A UTF-8 byte order mark is legal before XML but not before JSON, and
 	// some servers write one before either.
-	if b, _ := br.Peek(3); string(b) == utf8BOM {
-		br.Discard(3)
-	}
+	body = bytes.TrimPrefix(body, []byte(utf8BOM))
 	f := formatOf(contentType)
 	if f == formatUnknown {
-		if f = sniff(br); f == formatUnknown {
+		if f = sniff(body); f == formatUnknown {
 			return nil, fmt.Errorf("answer with Content-Type %q is neither JSON nor XML", contentType)
 		}
 	}
 	if f == formatJSON {
-		return decodeResourcesJSON(br)
+		return decodeResourcesJSON(body)
 	}
-	return decodeResourcesXML(br, xmlRoot)
+	return decodeResourcesXML(body, xmlRoot)
 }
 
 const utf8BOM = "\xEF\xBB\xBF"

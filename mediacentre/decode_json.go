@@ -1,77 +1,82 @@
 package mediacentre
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // oneOrMany decodes a JSON value that is either an array of T or a single T:
 // JSON produced from XML by generic converters writes a one-element list as
-// a bare object. null and a missing value decode to no items.
+// a bare object. null and a missing value decode to no items. It decodes
+// straight from the token stream (json v2's UnmarshalerFrom), so that the
+// tolerance costs no second parse of the value.
 type oneOrMany[T any] []T
 
-func (m *oneOrMany[T]) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 || bytes.Equal(data, []byte("null")) {
+// UnmarshalJSONFrom implements json.UnmarshalerFrom.
+func (m *oneOrMany[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	switch dec.PeekKind() {
+	case 'n':
+		_, err := dec.ReadToken()
 		*m = nil
-		return nil
-	}
-	if data[0] == '[' {
-		var list []T
-		if err := json.Unmarshal(data, &list); err != nil {
+		return err
+	case '{':
+		var one T
+		if err := json.UnmarshalDecode(dec, &one); err != nil {
 			return err
 		}
-		*m = list
+		*m = oneOrMany[T]{one}
 		return nil
 	}
-	var one T
-	if err := json.Unmarshal(data, &one); err != nil {
+	var list []T
+	if err := json.UnmarshalDecode(dec, &list); err != nil {
 		return err
 	}
-	*m = oneOrMany[T]{one}
+	*m = list
 	return nil
 }
 
 // jsonList is the top of a listeRessources answer:
-// {"listeRessources":{"ressource":[...]}}.
-type jsonList struct {
+// {"listeRessources":{"ressource":[...]}}, Rs being the type of the list.
+type jsonList[Rs any] struct {
 	ListeRessources *struct {
-		Ressource oneOrMany[wireResource] `json:"ressource"`
+		Ressource Rs `json:"ressource"`
 	} `json:"listeRessources"`
+}
+
+// jsonOptions tolerate what encoding/json tolerates: duplicate names (the
+// last wins) and invalid UTF-8 (replaced), so that one odd étiquette does
+// not hide a whole list. Unknown members are skipped (json v2's default).
+func jsonOptions() json.Options {
+	return json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 }
 
 // decodeResourcesJSON decodes a JSON listeRessources answer. A document
 // without a listeRessources member is an error (it is not an answer of this
 // service); one with an empty or null list is a user with no resources.
-func decodeResourcesJSON(r io.Reader) ([]Resource, error) {
-	var doc jsonList
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&doc); err != nil {
+// Lists are decoded as arrays first; only a document that writes a list
+// as a bare object is decoded again with the tolerant types, which cost
+// more.
+func decodeResourcesJSON(body []byte) ([]Resource, error) {
+	var fast jsonList[[]wireResource]
+	err := json.Unmarshal(body, &fast, jsonOptions())
+	var se *json.SemanticError
+	if errors.As(err, &se) {
+		var tolerant jsonList[oneOrMany[tolerantResource]]
+		if err2 := json.Unmarshal(body, &tolerant, jsonOptions()); err2 == nil {
+			if tolerant.ListeRessources == nil {
+				return nil, fmt.Errorf("decode JSON answer: no listeRessources member")
+			}
+			return toResources(tolerant.ListeRessources.Ressource), nil
+		}
+	}
+	if err != nil {
 		return nil, fmt.Errorf("decode JSON answer: %w", err)
 	}
-	if err := expectJSONEnd(dec); err != nil {
-		return nil, err
-	}
-	if doc.ListeRessources == nil {
+	if fast.ListeRessources == nil {
 		return nil, fmt.Errorf("decode JSON answer: no listeRessources member")
 	}
-	list := doc.ListeRessources.Ressource
-	out := make([]Resource, len(list))
-	for i := range list {
-		out[i] = list[i].resource()
-	}
-	return out, nil
-}
-
-// expectJSONEnd fails when anything but white space follows the document.
-func expectJSONEnd(dec *json.Decoder) error {
-	if _, err := dec.Token(); err != io.EOF {
-		if err == nil {
-			return fmt.Errorf("decode JSON answer: data after the document")
-		}
-		return fmt.Errorf("decode JSON answer: %w", err)
-	}
-	return nil
+	return toResources(fast.ListeRessources.Ressource), nil
 }

@@ -32,7 +32,7 @@ func sampleAnswer(t testing.TB) []byte {
 
 func TestDecodeRealSample(t *testing.T) {
 	data := sampleAnswer(t)
-	got, err := decodeResources(bytes.NewReader(data), "application/json;charset=UTF-8", "listeRessources")
+	got, err := decodeResources(data, "application/json;charset=UTF-8", "listeRessources")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestDecodeRealSample(t *testing.T) {
 	}
 
 	// The same answer sniffed without a Content-Type.
-	again, err := decodeResources(bytes.NewReader(data), "", "listeRessources")
+	again, err := decodeResources(data, "", "listeRessources")
 	if err != nil || !reflect.DeepEqual(again, got) {
 		t.Errorf("sniffed decoding differs: %v", err)
 	}
@@ -110,7 +110,7 @@ const xmlAnswer = `<?xml version="1.0" encoding="UTF-8"?>
 `
 
 func TestDecodeXML(t *testing.T) {
-	got, err := decodeResources(strings.NewReader(xmlAnswer), "application/xml", "listeRessources")
+	got, err := decodeResources([]byte(xmlAnswer), "application/xml", "listeRessources")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,10 +144,12 @@ func TestDecodeTolerance(t *testing.T) {
 		{"empty XML list", "text/xml; charset=utf-8", `<listeRessources/>`, 0},
 		{"XML sniffed", "", `<listeRessources><ressource/></listeRessources>`, 1},
 		{"+json type", "application/vnd.gar+json", `{"listeRessources":{"ressource":[{}]}}`, 1},
+		{"duplicate names", "application/json", `{"listeRessources":{"ressource":[{"idRessource":"a","idRessource":"b","typePedagogique":{"uri":"u","uri":"v"}}]}}`, 1},
+		{"invalid UTF-8", "application/json", "{\"listeRessources\":{\"ressource\":[{\"nomRessource\":\"caf\xe9\"}]}}", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := decodeResources(strings.NewReader(tt.body), tt.ct, "listeRessources")
+			got, err := decodeResources([]byte(tt.body), tt.ct, "listeRessources")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -162,8 +164,8 @@ func TestDecodeRejects(t *testing.T) {
 	tests := []struct{ name, ct, body, want string }{
 		{"not an answer", "application/json", `{"autre":{}}`, "no listeRessources"},
 		{"truncated JSON", "application/json", `{"listeRessources":{"ressource":[{"idRessource":"a"`, "unexpected EOF"},
-		{"trailing JSON", "application/json", `{"listeRessources":{}} {}`, "data after"},
-		{"wrong type", "application/json", `{"listeRessources":{"ressource":[{"idRessource":5}]}}`, "cannot unmarshal"},
+		{"trailing JSON", "application/json", `{"listeRessources":{}} {}`, "after top-level value"},
+		{"wrong type", "application/json", `{"listeRessources":{"ressource":[{"idRessource":5}]}}`, "unmarshal JSON number"},
 		{"XML error root", "application/xml", `<Erreur><Code>x</Code></Erreur>`, "root element is <Erreur>"},
 		{"XML other root", "application/xml", `<autre/>`, "root element is <autre>"},
 		{"truncated XML", "application/xml", `<listeRessources><ressource>`, "unexpected EOF"},
@@ -173,7 +175,7 @@ func TestDecodeRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := decodeResources(strings.NewReader(tt.body), tt.ct, "listeRessources")
+			_, err := decodeResources([]byte(tt.body), tt.ct, "listeRessources")
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("got error %v, want one containing %q", err, tt.want)
 			}
@@ -211,7 +213,7 @@ func TestDecodedBody(t *testing.T) {
 		{"deflate", "deflate"}, {"raw-deflate", "deflate"},
 	} {
 		t.Run(tt.coding+"/"+tt.header, func(t *testing.T) {
-			r, release, err := decodedBody(bytes.NewReader(compress(t, tt.coding, plain)), tt.header, 1<<20)
+			r, release, err := decodedBody(bytes.NewReader(compress(t, tt.coding, plain)), tt.header, 1<<20, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -225,7 +227,7 @@ func TestDecodedBody(t *testing.T) {
 
 	t.Run("gzip then deflate", func(t *testing.T) {
 		body := compress(t, "deflate", compress(t, "gzip", plain))
-		r, release, err := decodedBody(bytes.NewReader(body), "gzip, deflate", 1<<20)
+		r, release, err := decodedBody(bytes.NewReader(body), "gzip, deflate", 1<<20, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,7 +238,7 @@ func TestDecodedBody(t *testing.T) {
 	})
 
 	t.Run("unknown coding", func(t *testing.T) {
-		if _, _, err := decodedBody(bytes.NewReader(plain), "br", 1<<20); err == nil || !strings.Contains(err.Error(), `"br"`) {
+		if _, _, err := decodedBody(bytes.NewReader(plain), "br", 1<<20, nil); err == nil || !strings.Contains(err.Error(), `"br"`) {
 			t.Errorf("got %v, want an error naming br", err)
 		}
 	})
@@ -244,7 +246,7 @@ func TestDecodedBody(t *testing.T) {
 	t.Run("corrupt gzip", func(t *testing.T) {
 		body := compress(t, "gzip", plain)
 		body[len(body)-5] ^= 0xff // the CRC-32
-		r, release, err := decodedBody(bytes.NewReader(body), "gzip", 1<<20)
+		r, release, err := decodedBody(bytes.NewReader(body), "gzip", 1<<20, nil)
 		if err == nil {
 			defer release()
 			_, err = io.ReadAll(r)
@@ -272,7 +274,7 @@ func TestBodyLimits(t *testing.T) {
 		{"oversized compressed body", "gzip", compress(t, "gzip", randomBytes(max+10))},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			r, release, err := decodedBody(bytes.NewReader(tt.body), tt.coding, max)
+			r, release, err := decodedBody(bytes.NewReader(tt.body), tt.coding, max, nil)
 			if err == nil {
 				defer release()
 				_, err = io.Copy(io.Discard, r)
@@ -283,7 +285,7 @@ func TestBodyLimits(t *testing.T) {
 		})
 	}
 	t.Run("exactly the limit", func(t *testing.T) {
-		r, release, err := decodedBody(bytes.NewReader(big[:max]), "", max)
+		r, release, err := decodedBody(bytes.NewReader(big[:max]), "", max, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package mediacentre
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -23,9 +24,9 @@ type xmlList struct {
 // decodeResourcesXML decodes an XML answer. The root must be root (for
 // listeRessources) unless root is empty (ressourcesDiffusables, whose root
 // the reference does not name).
-func decodeResourcesXML(r io.Reader, root string) ([]Resource, error) {
+func decodeResourcesXML(body []byte, root string) ([]Resource, error) {
 	var doc xmlList
-	dec := xml.NewDecoder(r)
+	dec := xml.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("decode XML answer: %w", err)
 	}
@@ -35,11 +36,7 @@ func decodeResourcesXML(r io.Reader, root string) ([]Resource, error) {
 	if err := expectXMLEnd(dec); err != nil {
 		return nil, err
 	}
-	out := make([]Resource, len(doc.Ressource))
-	for i := range doc.Ressource {
-		out[i] = doc.Ressource[i].resource()
-	}
-	return out, nil
+	return toResources(doc.Ressource), nil
 }
 
 // expectXMLEnd fails when anything but comments, processing instructions or

@@ -48,6 +48,8 @@ var commands = []command{
 		"write deterministic synthetic source data", runGen},
 	{"export", "[--config F] [--source DIR] [--ident IDENT] [--out DIR] [--degree 1D|2D] [--json]",
 		"build the GAR archives (tar.gz + .MD5) from the source", runExport},
+	{"mediacentre", "--uai UAI --user ID [--config F] [--ident IDENT] [--format json|xml] [--json] | --distributable",
+		"call GAR's listeRessources once with the client certificate (operators' check)", runMediacentre},
 	{"serve", "[--config F]",
 		"serve the médiacentre API and page for the ENT portal, /healthz and /metrics over HTTPS", runServe},
 }
