@@ -272,3 +272,74 @@ func TestServeConfigErrors(t *testing.T) {
 		t.Errorf("extra argument: %d %s", code, errs)
 	}
 }
+
+// TestServeCommand runs `entgar serve` as the command line does, until its
+// context is cancelled as SIGTERM cancels it: it must answer, then drain
+// and exit 0.
+func TestServeCommand(t *testing.T) {
+	dir := t.TempDir()
+	_, files, err := garsim.LoadOrCreateTLSDir(filepath.Join(dir, "gar-tls"), []string{"localhost", "127.0.0.1"}, []string{"ZZ"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pki := testpki.NewCA(t, "server CA")
+	leaf := pki.Server(t, "entgar")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // serve listens itself; the port stays free in practice
+	cfg := writeFile(t, dir, "entgar.yaml", fmt.Sprintf(`ent:
+  id: ZZ
+log:
+  format: json
+mediacentre:
+  base_url: https://127.0.0.1:1
+  cert_file: %q
+  key_file: %q
+  ca_file: %q
+server:
+  listen: %q
+  tls_cert: %q
+  tls_key: %q
+  api_keys_file: %q
+`, files.Clients["ZZ"].Cert, files.Clients["ZZ"].Key, files.CA, addr, leaf.CertFile, leaf.KeyFile,
+		writeFile(t, dir, "keys", server.HashAPIKey("p", servePortalKey)+"\n")))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr testlog.Buffer
+	exit := make(chan int, 1)
+	go func() { exit <- run(ctx, []string{"serve", "--config", cfg}, &stdout, &stderr) }()
+
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pki.Pool()}}}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := c.Get("https://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		select {
+		case code := <-exit:
+			t.Fatalf("serve exited %d before answering: %s", code, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve never answered on %s: %v\n%s", addr, err, stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case code := <-exit:
+		if code != exitOK || !strings.Contains(stderr.String(), `"msg":"shut down"`) {
+			t.Errorf("after cancel: exit %d, want 0 after a clean shutdown:\n%s", code, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop after cancel")
+	}
+}
