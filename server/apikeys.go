@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -144,6 +145,32 @@ func (a *APIKeys) Authenticate(r *http.Request) (Principal, error) {
 	}
 	return Principal{Method: MethodAPIKey, Name: a.keys[found].name}, nil
 }
+
+// APIKeysFile authenticates with the keys of an API keys file (see
+// ReadAPIKeys), read again when the file changes, at most every 30 seconds,
+// so that a key is added or revoked without a restart. A change that does
+// not parse keeps the previous keys and is logged.
+type APIKeysFile struct {
+	keys *reloader[*APIKeys]
+}
+
+// OpenAPIKeys reads the API keys file at path, which is then watched for
+// changes; log receives the reloads and the failed ones.
+func OpenAPIKeys(path string, log *slog.Logger) (*APIKeysFile, error) {
+	r, err := newReloader("API keys file", func() (*APIKeys, error) { return ReadAPIKeys(path) }, log, path)
+	if err != nil {
+		return nil, err
+	}
+	return &APIKeysFile{keys: r}, nil
+}
+
+// Authenticate implements Authenticator with the current keys.
+func (f *APIKeysFile) Authenticate(r *http.Request) (Principal, error) {
+	return f.keys.get().Authenticate(r)
+}
+
+// Len returns the number of current keys.
+func (f *APIKeysFile) Len() int { return f.keys.get().Len() }
 
 // HashAPIKey returns the line of an API keys file for key under name.
 func HashAPIKey(name, key string) string {

@@ -64,7 +64,7 @@ type Server struct {
 	opts     Options
 	log      *slog.Logger
 	tls      *tls.Config
-	certs    *certReloader
+	certs    *reloader[*tls.Certificate]
 	mux      *http.ServeMux
 	registry *prometheus.Registry
 	metrics  *httpMetrics

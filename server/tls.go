@@ -10,19 +10,27 @@ import (
 
 // tlsConfig builds the server's TLS configuration: TLS 1.2 or later with
 // Go's default (AEAD, forward-secret) cipher suites, the certificate of
-// certFile and keyFile (reloaded when renewed, see certReloader), and client
+// certFile and keyFile (reloaded when renewed, see reloader), and client
 // certificates verified against the bundle in caFile when it is set.
-func tlsConfig(certFile, keyFile, caFile string, log *slog.Logger) (*tls.Config, *certReloader, error) {
+func tlsConfig(certFile, keyFile, caFile string, log *slog.Logger) (*tls.Config, *reloader[*tls.Certificate], error) {
 	if certFile == "" || keyFile == "" {
 		return nil, nil, fmt.Errorf("server.tls_cert and server.tls_key are required")
 	}
-	reloader, err := newCertReloader(certFile, keyFile, log)
+	certs, err := newReloader("server certificate", func() (*tls.Certificate, error) {
+		c, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("load server certificate %s with key %s: %w", certFile, keyFile, err)
+		}
+		return &c, nil
+	}, log, certFile, keyFile)
 	if err != nil {
 		return nil, nil, err
 	}
 	c := &tls.Config{
-		MinVersion:     tls.VersionTLS12,
-		GetCertificate: reloader.getCertificate,
+		MinVersion: tls.VersionTLS12,
+		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+			return certs.get(), nil
+		},
 	}
 	if caFile != "" {
 		pool, err := loadCertPool(caFile)
@@ -33,7 +41,7 @@ func tlsConfig(certFile, keyFile, caFile string, log *slog.Logger) (*tls.Config,
 		// Asked, not required: API-key callers connect without one.
 		c.ClientAuth = tls.VerifyClientCertIfGiven
 	}
-	return c, reloader, nil
+	return c, certs, nil
 }
 
 // loadCertPool reads a PEM bundle of CA certificates.

@@ -67,7 +67,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (srv *server.Server, closeC
 
 	var auth server.Any
 	if sc.APIKeysFile != "" {
-		keys, err := server.ReadAPIKeys(sc.APIKeysFile)
+		keys, err := server.OpenAPIKeys(sc.APIKeysFile, log)
 		if err != nil {
 			return nil, nil, usageErr("server.api_keys_file: %v", err)
 		}

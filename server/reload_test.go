@@ -46,7 +46,7 @@ func TestCertificateReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.certs.interval = 0
+	s.certs.interval = 0 // check at every handshake
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -87,5 +87,56 @@ func TestCertificateReload(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "server certificate reloaded") {
 		t.Errorf("renewal not logged:\n%s", logs.String())
+	}
+}
+
+// TestAPIKeysReload adds and revokes keys in the file under a running
+// authenticator.
+func TestAPIKeysReload(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys")
+	k1, k2 := strings.Repeat("1", 40), strings.Repeat("2", 40)
+	write := func(content string, mod time.Time) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(path, mod, mod); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mod := time.Now().Add(-time.Hour)
+	write(HashAPIKey("one", k1)+"\n", mod)
+	logs := &testlog.Buffer{}
+	f, err := OpenAPIKeys(path, slog.New(slog.NewJSONHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.keys.interval = 0 // check at every request
+	auth := func(key string) string {
+		r, _ := http.NewRequest("GET", "/", nil)
+		r.Header.Set("Authorization", "Bearer "+key)
+		p, err := f.Authenticate(r)
+		if err != nil {
+			return "rejected"
+		}
+		return p.Name
+	}
+	if got := auth(k1) + "," + auth(k2); got != "one,rejected" {
+		t.Fatalf("initial keys: %s", got)
+	}
+	write(HashAPIKey("two", k2)+"\n", mod.Add(time.Minute)) // one revoked, two added
+	if got := auth(k1) + "," + auth(k2); got != "rejected,two" {
+		t.Errorf("after the change: %s, want rejected,two", got)
+	}
+	write("two sha256:nothex\n", mod.Add(2*time.Minute))
+	if got := auth(k1) + "," + auth(k2); got != "rejected,two" {
+		t.Errorf("after a broken change: %s, want the previous keys kept", got)
+	}
+	if n := strings.Count(logs.String(), "API keys file changed but does not load"); n != 1 {
+		t.Errorf("broken change logged %d times, want once:\n%s", n, logs.String())
+	}
+	if _, err := OpenAPIKeys(filepath.Join(dir, "missing"), slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("missing file: %v", err)
 	}
 }
