@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/entgar/entgar/config"
 	"github.com/entgar/entgar/mediacentre"
 	"github.com/entgar/entgar/server"
@@ -99,7 +101,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (srv *server.Server, closeC
 	}
 	srv.Registerer().MustRegister(client.Collector())
 
-	cache, cacheCheck, closeCache, err := newCache(cfg.Cache)
+	cache, cacheCheck, closeCache, err := newCache(cfg.Cache, srv.Registerer())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -116,9 +118,13 @@ func newServer(cfg *config.Config, log *slog.Logger) (srv *server.Server, closeC
 
 // newCache returns the cache cfg asks for, its readiness check and a
 // function that closes it.
-func newCache(cfg config.CacheConfig) (mediacentre.Cache, server.Checker, func(), error) {
+func newCache(cfg config.CacheConfig, reg prometheus.Registerer) (mediacentre.Cache, server.Checker, func(), error) {
 	if cfg.Kind != config.CacheRedis {
 		c := mediacentre.NewMemoryCache(cfg.MaxEntries)
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "entgar_mediacentre_cache_entries",
+			Help: "Resource lists held by the memory cache (expired ones included until they are dropped).",
+		}, func() float64 { return float64(c.Len()) }))
 		return c, server.CheckFunc(func(context.Context) server.CheckResult {
 			return server.CheckResult{Status: server.StatusOK, Detail: fmt.Sprintf("memory, %d of %d entries", c.Len(), cfg.MaxEntries)}
 		}), func() {}, nil

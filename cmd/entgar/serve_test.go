@@ -220,6 +220,9 @@ func testServeChain(t *testing.T, cacheKind string) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+	if cacheKind == config.CacheMemory && !strings.Contains(metrics, "entgar_mediacentre_cache_entries 3") {
+		t.Errorf("/metrics lacks entgar_mediacentre_cache_entries 3 (eleve1 in 2 establishments, prof1 in 1)")
+	}
 	// The access log names the portal, never the user (the query is left
 	// out); failures, logged apart, do name them for support.
 	for line := range strings.Lines(c.logs.String()) {
