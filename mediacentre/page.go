@@ -201,8 +201,13 @@ func groupResources(rs []Resource) []pageGroup {
 			if alt == "" {
 				alt = DefaultAltText
 			}
+			title := strings.TrimSpace(r.Name)
+			if title == "" {
+				// A link needs a name: never an empty one.
+				title = "Ressource sans titre"
+			}
 			g.Resources = append(g.Resources, pageResource{
-				Title: r.Name, URL: r.AccessURL, Thumb: r.ThumbnailURL, Alt: alt,
+				Title: title, URL: r.AccessURL, Thumb: r.ThumbnailURL, Alt: alt,
 				ARK: r.ID, Publisher: r.PublisherName,
 			})
 		}

@@ -135,3 +135,20 @@ func TestPageSelectorAndErrors(t *testing.T) {
 		t.Errorf("mismatched uai_name: %d %s", status, body)
 	}
 }
+
+func TestPageIncompleteResource(t *testing.T) {
+	r := Resource{ID: "ark:/99999/x", Presentation: Term{Code: "DIC"}}
+	_, body, _ := pageGet(t, NewPage(&fakeFetcher{resources: map[string][]Resource{"A": {r}}}, "", nil), "user=u&uai=A")
+	for _, want := range []string{
+		`<h3>Ressource sans titre</h3>`,
+		`<dd>non renseigné</dd>`,
+		`<dd class="ark">ark:/99999/x</dd>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "<img") || strings.Contains(body, `href=""`) {
+		t.Error("an image without a URL or a link without a target was written")
+	}
+}
