@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -60,6 +62,8 @@ func (s *Server) observe(route string, h http.Handler) http.Handler {
 		s.metrics.inFlight.Inc()
 		defer s.metrics.inFlight.Dec()
 		info := &requestInfo{}
+		id := requestID(r.Header.Get("X-Request-Id"))
+		w.Header().Set("X-Request-Id", id)
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), infoKey{}, info)))
 		elapsed := time.Since(start)
@@ -74,6 +78,7 @@ func (s *Server) observe(route string, h http.Handler) http.Handler {
 			slog.Int64("bytes", rec.bytes),
 			slog.Duration("duration", elapsed),
 			slog.String("remote", r.RemoteAddr),
+			slog.String("request_id", id),
 		}
 		if info.principal.Name != "" {
 			attrs = append(attrs, slog.String("caller", info.principal.Name), slog.String("auth", info.principal.Method))
@@ -88,6 +93,27 @@ func (s *Server) observe(route string, h http.Handler) http.Handler {
 		}
 		s.log.LogAttrs(r.Context(), level, "request", attrs...)
 	})
+}
+
+// requestID returns the request id given by a proxy in X-Request-Id when
+// it is short and plain, or a new random one, so that a portal's report and
+// a log line can be matched.
+func requestID(given string) string {
+	if n := len(given); n > 0 && n <= 64 {
+		ok := true
+		for _, c := range []byte(given) {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return given
+		}
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // recorder records the status and size of an answer.

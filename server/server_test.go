@@ -166,6 +166,11 @@ func TestAPIKeyAuth(t *testing.T) {
 	if !strings.Contains(logs, `"caller":"portal-one"`) || !strings.Contains(logs, `"auth_error":"unknown API key"`) {
 		t.Errorf("access log lacks the caller or the auth error:\n%s", logs)
 	}
+	h := http.Header{"X-Request-Id": {"portal-req-42"}, "Authorization": {"Bearer " + testKey}}
+	get(t, c, ts.url+"/who", h)
+	if !strings.Contains(ts.logs.String(), `"request_id":"portal-req-42"`) {
+		t.Error("the portal's X-Request-Id is not in the access log")
+	}
 	if strings.Contains(logs, "secret-id") || strings.Contains(logs, testKey) {
 		t.Errorf("access log holds the query or the key:\n%s", logs)
 	}
@@ -395,4 +400,19 @@ func httptestRequest(t *testing.T) *http.Request {
 		t.Fatal(err)
 	}
 	return r
+}
+
+func TestRequestID(t *testing.T) {
+	if got := requestID("abc-DEF_1.2"); got != "abc-DEF_1.2" {
+		t.Errorf("plain id replaced: %q", got)
+	}
+	for _, bad := range []string{"", "with space", "new\nline", strings.Repeat("x", 65), "é"} {
+		got := requestID(bad)
+		if got == bad || len(got) != 16 {
+			t.Errorf("requestID(%q) = %q, want a new 16-digit id", bad, got)
+		}
+	}
+	if requestID("") == requestID("") {
+		t.Error("two new ids are equal")
+	}
 }
