@@ -2,6 +2,7 @@ package garsim
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -132,6 +133,10 @@ type Mediacentre struct {
 	// simulator's JSON and gzip encoders. Cleared when a directory is
 	// reloaded, and when full.
 	answers map[answerKey][]byte
+	// verified remembers the client certificates already verified (by the
+	// SHA-256 of their DER), so that a request on a kept-alive connection
+	// does not verify the chain again: GAR verifies once per connection.
+	verified map[[32]byte]bool
 }
 
 type answerKey struct {
@@ -139,7 +144,8 @@ type answerKey struct {
 	json                       bool
 }
 
-// maxCachedAnswers bounds the answer cache.
+// maxCachedAnswers bounds the answer cache and the cache of verified
+// certificates.
 const maxCachedAnswers = 4096
 
 type ruleEntry struct {
@@ -180,11 +186,12 @@ func NewMediacentre(opts MediacentreOptions) (*Mediacentre, error) {
 		opts.MaxVersion = tls.VersionTLS12
 	}
 	m := &Mediacentre{
-		opts:    opts,
-		log:     opts.Logger,
-		catalog: catalog(),
-		people:  make(map[string]*peopleCache),
-		answers: make(map[answerKey][]byte),
+		opts:     opts,
+		log:      opts.Logger,
+		catalog:  catalog(),
+		people:   make(map[string]*peopleCache),
+		answers:  make(map[answerKey][]byte),
+		verified: make(map[[32]byte]bool),
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
@@ -620,6 +627,14 @@ func (m *Mediacentre) authenticate(r *http.Request) (cn string, status int, msg 
 		return "", http.StatusUnauthorized, "No required SSL certificate was sent"
 	}
 	leaf := r.TLS.PeerCertificates[0]
+	sum := sha256.Sum256(leaf.Raw)
+	now := time.Now()
+	m.mu.Lock()
+	ok, known := m.verified[sum]
+	m.mu.Unlock()
+	if known && ok && now.Before(leaf.NotAfter) {
+		return leaf.Subject.CommonName, 0, ""
+	}
 	inter := x509.NewCertPool()
 	for _, c := range r.TLS.PeerCertificates[1:] {
 		inter.AddCert(c)
@@ -632,6 +647,12 @@ func (m *Mediacentre) authenticate(r *http.Request) (cn string, status int, msg 
 		m.log.Debug("garsim médiacentre: client certificate refused", "subject", leaf.Subject.String(), "error", err)
 		return "", http.StatusUnauthorized, "Invalide client certificate"
 	}
+	m.mu.Lock()
+	if len(m.verified) >= maxCachedAnswers {
+		clear(m.verified)
+	}
+	m.verified[sum] = true
+	m.mu.Unlock()
 	return leaf.Subject.CommonName, 0, ""
 }
 

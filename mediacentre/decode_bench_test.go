@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -138,4 +139,62 @@ func newBenchClient(b *testing.B, tr http.RoundTripper) *Client {
 	}
 	c.http.Transport = tr
 	return c
+}
+
+// BenchmarkDecodeXML decodes the XML form of benchAnswer's étiquettes.
+func BenchmarkDecodeXML(b *testing.B) {
+	list, err := decodeResources(benchAnswer(20), "application/json", "listeRessources")
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := xmlOf(list)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, err := decodeResources(body, "application/xml", "listeRessources"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// xmlOf writes resources as GAR's XML answer.
+func xmlOf(list []Resource) []byte {
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<listeRessources xmlns="http://example.invalid/ns">`)
+	el := func(name, v string) {
+		if v != "" {
+			b.WriteString("<" + name + ">")
+			xml.EscapeText(&b, []byte(v))
+			b.WriteString("</" + name + ">")
+		}
+	}
+	terms := func(name string, ts []Term) {
+		for _, t := range ts {
+			b.WriteString("<" + name + ">")
+			el("code", t.Code)
+			el("uri", t.URI)
+			el("nom", t.Name)
+			b.WriteString("</" + name + ">")
+		}
+	}
+	for _, r := range list {
+		b.WriteString("<ressource>")
+		el("idRessource", r.ID)
+		el("idType", r.IDType)
+		el("nomRessource", r.Name)
+		el("idEditeur", r.PublisherID)
+		el("nomEditeur", r.PublisherName)
+		el("urlVignette", r.ThumbnailURL)
+		terms("typePresentation", []Term{r.Presentation})
+		terms("typePedagogique", r.PedagogicalTypes)
+		terms("typologieDocument", r.DocumentTypes)
+		terms("niveauEducatif", r.EducationLevels)
+		terms("domaineEnseignement", r.TeachingDomains)
+		el("urlAccesRessource", r.AccessURL)
+		el("nomSourceEtiquetteGar", r.LabelSource)
+		el("distributeurTech", r.TechDistributor)
+		el("validateurTech", r.TechValidator)
+		b.WriteString("</ressource>")
+	}
+	b.WriteString("</listeRessources>\n")
+	return b.Bytes()
 }
