@@ -54,8 +54,9 @@ func infoFrom(ctx context.Context) *requestInfo {
 }
 
 // observe wraps h with the access log and the metrics of route. The log
-// line has the path but not the query, which holds user identifiers.
-func (s *Server) observe(route string, h http.Handler) http.Handler {
+// line has the path but not the query, which holds user identifiers. A
+// quiet route logs its successes at debug level.
+func (s *Server) observe(route string, h http.Handler, quiet bool) http.Handler {
 	duration := s.metrics.duration.WithLabelValues(route)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -84,6 +85,9 @@ func (s *Server) observe(route string, h http.Handler) http.Handler {
 			attrs = append(attrs, slog.String("caller", info.principal.Name), slog.String("auth", info.principal.Method))
 		}
 		level := slog.LevelInfo
+		if quiet && rec.status < 400 {
+			level = slog.LevelDebug
+		}
 		if info.authError != nil {
 			attrs = append(attrs, slog.String("auth_error", info.authError.Error()))
 			level = slog.LevelWarn

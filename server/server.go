@@ -102,11 +102,13 @@ func New(opts Options) (*Server, error) {
 		metrics:  newHTTPMetrics(reg),
 	}
 	s.health = newHealth(&s.draining)
-	s.Handle("GET /healthz", http.HandlerFunc(s.health.live))
-	s.Handle("GET /healthz/ready", http.HandlerFunc(s.health.ready))
-	s.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+	// Probes and scrapes come every few seconds: their successes are
+	// logged at debug level only.
+	s.mux.Handle("GET /healthz", s.observe("GET /healthz", http.HandlerFunc(s.health.live), true))
+	s.mux.Handle("GET /healthz/ready", s.observe("GET /healthz/ready", http.HandlerFunc(s.health.ready), true))
+	s.mux.Handle("GET /metrics", s.observe("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError),
-	}))
+	}), true))
 	return s, nil
 }
 
@@ -121,14 +123,14 @@ func (s *Server) AddCheck(name string, c Checker) { s.health.add(name, c) }
 // pattern such as "GET /healthz"), with the access log and the metrics
 // labelled by pattern.
 func (s *Server) Handle(pattern string, h http.Handler) {
-	s.mux.Handle(pattern, s.observe(pattern, h))
+	s.mux.Handle(pattern, s.observe(pattern, h, false))
 }
 
 // HandleAuth mounts h on pattern like Handle, for the callers that auth
 // accepts only: others get 401 before h runs. h finds the caller with
 // PrincipalFrom.
 func (s *Server) HandleAuth(pattern string, auth Authenticator, h http.Handler) {
-	s.mux.Handle(pattern, s.observe(pattern, requireAuth(auth, h)))
+	s.mux.Handle(pattern, s.observe(pattern, requireAuth(auth, h), false))
 }
 
 // ListenAndServe listens on Options.Listen and serves until ctx is
@@ -151,7 +153,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// Requests that match no route (scanners, typos, wrong methods) are
 	// logged and counted too, under the route "unmatched"; the mux answers
 	// them 404 or 405.
-	unmatched := s.observe("unmatched", s.mux)
+	unmatched := s.observe("unmatched", s.mux, false)
 	hs := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if _, pattern := s.mux.Handler(r); pattern == "" {

@@ -227,6 +227,9 @@ func TestHealthAndMetrics(t *testing.T) {
 	if status, body := get(t, c, ts.url+"/healthz", nil); status != 200 || !strings.Contains(body, `"ok"`) {
 		t.Errorf("/healthz: %d %s", status, body)
 	}
+	if strings.Contains(ts.logs.String(), `"route":"GET /healthz"`) {
+		t.Errorf("a successful probe is logged at info level:\n%s", ts.logs.String())
+	}
 	status, body := get(t, c, ts.url+"/healthz/ready", nil)
 	var ready struct {
 		Status string
