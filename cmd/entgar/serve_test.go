@@ -9,13 +9,19 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
 	"github.com/entgar/entgar/config"
 	"github.com/entgar/entgar/garsim"
+	"github.com/entgar/entgar/internal/browsertest"
 	"github.com/entgar/entgar/internal/redistest"
 	"github.com/entgar/entgar/internal/testlog"
 	"github.com/entgar/entgar/internal/testpki"
@@ -344,5 +350,72 @@ server:
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop after cancel")
+	}
+}
+
+// TestServeChainInBrowser opens the page of `entgar serve`, in front of
+// the client and garsim, in headless Chromium with the portal's key: the
+// real resources show, grouped, and garsim's thumbnails load under the
+// page's Content-Security-Policy with GAR's alternative text.
+func TestServeChainInBrowser(t *testing.T) {
+	c := startChain(t, config.CacheMemory)
+	ctx := browsertest.New(t, 90*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+		Headers: network.Headers{"Authorization": "Bearer " + servePortalKey},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(c.url+"/mediacentre?user=eleve1&uai=0650499P&uai=0750001A"),
+		chromedp.WaitVisible(chromedp.CSS("main section")),
+		chromedp.Evaluate[chromedp.Void](`(async () => { for (const i of document.images) { i.scrollIntoView(); await new Promise(r => setTimeout(r, 50)); } window.scrollTo(0, 0); })()`, chromedp.EvalAwaitPromise),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.images.length > 0 && [...document.images].every(i => i.complete && i.naturalWidth === 310 && i.naturalHeight === 250)`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Errorf("garsim's thumbnails did not all load at 310x250: %v", err)
+	}
+	type state struct {
+		Groups []string
+		Alts   []string
+		Links  int
+	}
+	st, err := chromedp.Run(ctx, chromedp.Evaluate[state](`({
+		groups: [...document.querySelectorAll('main section')].map(s => s.dataset.code),
+		alts: [...new Set([...document.images].map(i => i.alt))],
+		links: document.querySelectorAll('.ressource h3 a[href^="https://"]').length,
+	})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(browsertest.ArtifactDir(t, 2), "serve-chain-page.png")
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", shot)
+
+	order := []string{"DIC", "DOC", "MAN", "MUL", "ORI", "PRO", "ACC"}
+	last := -1
+	for _, g := range st.Groups {
+		i := slices.Index(order, g)
+		if i < 0 || i <= last {
+			t.Errorf("groups %v: not in the reference's order", st.Groups)
+			break
+		}
+		last = i
+	}
+	if len(st.Groups) == 0 || st.Links == 0 {
+		t.Errorf("no resources shown: %+v", st)
+	}
+	if len(st.Alts) != 1 || !strings.HasPrefix(st.Alts[0], "Accessible via le Gestionnaire") {
+		t.Errorf("alternative texts %q, want GAR's", st.Alts)
 	}
 }
