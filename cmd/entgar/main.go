@@ -50,7 +50,7 @@ var commands = []command{
 		"build the GAR archives (tar.gz + .MD5) from the source", runExport},
 	{"mediacentre", "--uai UAI --user ID [--config F] [--ident IDENT] [--format json|xml] [--json] | --distributable",
 		"call GAR's listeRessources once with the client certificate (operators' check)", runMediacentre},
-	{"serve", "[--config F]",
+	{"serve", "[--config F] [--check]",
 		"serve the médiacentre API and page for the ENT portal, /healthz and /metrics over HTTPS", runServe},
 }
 

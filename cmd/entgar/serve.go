@@ -26,6 +26,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "configuration file (default: ENTGAR_CONFIG, else built-in defaults)")
+	check := fs.Bool("check", false, "load the configuration and every file it names (certificates, keys, CA bundles, API keys), then exit without serving")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -46,6 +47,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer closeCache()
+	if *check {
+		fmt.Fprintln(stdout, "configuration OK")
+		return nil
+	}
 	if err := srv.ListenAndServe(ctx); err != nil {
 		return &exitError{exitEnv, err}
 	}

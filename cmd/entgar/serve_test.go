@@ -277,6 +277,9 @@ func TestServeConfigErrors(t *testing.T) {
 			t.Errorf("%s: exit %d, stderr %q; want %d and %q", c.name, code, errs, exitUsage, c.want)
 		}
 	}
+	if code, _, errs := runCLI(t, "serve", "--check", "--config", writeFile(t, dir, "c.yaml", "ent:\n  id: ZZ\nserver:\n"+tlsKeys+"  client_ca_file: /nonexistent/ca.pem\n")); code != exitUsage || !strings.Contains(errs, "/nonexistent/ca.pem") {
+		t.Errorf("--check of a bad configuration: %d %s", code, errs)
+	}
 	if code, _, errs := runCLI(t, "serve", "extra"); code != exitUsage || !strings.Contains(errs, "unexpected argument") {
 		t.Errorf("extra argument: %d %s", code, errs)
 	}
@@ -315,6 +318,14 @@ server:
   api_keys_file: %q
 `, files.Clients["ZZ"].Cert, files.Clients["ZZ"].Key, files.CA, addr, leaf.CertFile, leaf.KeyFile,
 		writeFile(t, dir, "keys", server.HashAPIKey("p", servePortalKey)+"\n")))
+
+	if code, out, errs := runCLI(t, "serve", "--config", cfg, "--check"); code != exitOK || out != "configuration OK\n" {
+		t.Fatalf("serve --check: exit %d, %q, %s", code, out, errs)
+	}
+	if conn, err := net.Dial("tcp", addr); err == nil {
+		conn.Close()
+		t.Fatal("serve --check left something listening")
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
