@@ -173,7 +173,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if res.Err != nil {
 			e.Error = apiError(res.Err)
-			a.log.LogAttrs(r.Context(), slog.LevelWarn, "médiacentre: establishment failed",
+			a.log.LogAttrs(r.Context(), failureLevel(res.Err), "médiacentre: establishment failed",
 				slog.String("uai", res.UAI), slog.String("kind", e.Error.Kind), slog.String("err", res.Err.Error()))
 		}
 		ans.Establishments = append(ans.Establishments, e)
@@ -197,6 +197,17 @@ func apiError(err error) *APIError {
 		e.Kind = "technical"
 	}
 	return e
+}
+
+// failureLevel is the log level of a failed establishment: a warning when
+// GAR or the way to it fails, information when GAR answered about the user
+// or the establishment (not yet known to GAR, a frequent and normal case
+// after an export).
+func failureLevel(err error) slog.Level {
+	if upstreamFailure(err) {
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

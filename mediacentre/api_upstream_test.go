@@ -2,6 +2,7 @@ package mediacentre
 
 import (
 	"context"
+	"log/slog"
 	"fmt"
 	"strings"
 	"testing"
@@ -39,5 +40,14 @@ func TestUpstreamWatch(t *testing.T) {
 	}
 	if s := step("A", nil); s.Failing || !s.LastOK.After(s.LastFailure) {
 		t.Errorf("after recovery: %+v", s)
+	}
+}
+
+func TestFailureLevel(t *testing.T) {
+	if l := failureLevel(&Error{Status: 400, Kind: KindUnknownUser}); l != slog.LevelInfo {
+		t.Errorf("unknown user logged at %v, want info", l)
+	}
+	if l := failureLevel(&Error{Status: 503, Kind: KindUnavailable}); l != slog.LevelWarn {
+		t.Errorf("503 logged at %v, want warn", l)
 	}
 }

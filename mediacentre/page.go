@@ -136,7 +136,7 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if errors.As(res.Err, &ge) {
 			d.Error.GARMessage, d.Error.Code = ge.Message, ge.Code
 		}
-		p.log.LogAttrs(r.Context(), slog.LevelWarn, "médiacentre page: establishment failed",
+		p.log.LogAttrs(r.Context(), failureLevel(res.Err), "médiacentre page: establishment failed",
 			slog.String("uai", current), slog.String("err", res.Err.Error()))
 	} else {
 		d.Groups = groupResources(res.Resources)
