@@ -17,16 +17,25 @@
 //     encoding/json into a struct of GAR's field names: the least a correct
 //     client must do, hence the baseline of the overhead target (< 10%);
 //   - bare read: the same bare client reading and gunzipping the body
-//     without decoding it, to show what decoding itself costs.
+//     without decoding it, to show what decoding itself costs;
+//   - bare+json-v2 again (unless -control=false): the baseline a second
+//     time, an A/A control whose difference from the first is the noise of
+//     the run.
 //
 // The simulator runs in the same process and caches its encoded answers,
 // so its share of the CPU is small and the same for every variant. The
 // machine's cores are shared between the simulator and the client, as they
 // would be by an ENT server and its other work.
 //
+// The steadiest figure is the process's CPU time per request (getrusage),
+// which other processes on the machine hardly change; requests/s and
+// latencies are also given, but on a shared machine they swing by tens of
+// percent from run to run.
+//
 // Each variant runs -rounds times for -duration with -concurrency workers
 // cycling over -users pupils and teachers, the variants interleaved round by
-// round so that drift (other processes, CPU frequency) hits them alike; the
+// round, each round starting with the next variant, so that drift (other
+// processes, CPU frequency) hits them alike; the
 // report gives requests/s over all rounds, p50 and p99 of the per-request
 // latencies, and the client's overhead against each baseline. Nothing is
 // asserted: the harness reports, it does not judge.
@@ -54,6 +63,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -76,6 +86,7 @@ func main() {
 	format := flag.String("format", "json", "answer format asked: json or xml")
 	only := flag.String("only", "", "run only the variants whose name contains this")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured rounds to this file")
+	control := flag.Bool("control", true, "also run bare+json-v2 a second time (an A/A control: how far two identical variants differ is the run's noise)")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -128,6 +139,9 @@ func main() {
 		{name: "bare+json-v2", call: func(ctx context.Context, user string) (int, error) {
 			return bare.get(ctx, mc.URL(), user, accept, decodeV2)
 		}},
+		{name: "bare+json-v2 again", call: func(ctx context.Context, user string) (int, error) {
+			return bare.get(ctx, mc.URL(), user, accept, decodeV2)
+		}},
 		{name: "bare+encoding/json", call: func(ctx context.Context, user string) (int, error) {
 			return bare.get(ctx, mc.URL(), user, accept, decodeV1)
 		}},
@@ -137,6 +151,9 @@ func main() {
 	}
 	if *format != "json" {
 		variants = slices.DeleteFunc(variants, func(v *variant) bool { return strings.HasPrefix(v.name, "bare+") })
+	}
+	if !*control {
+		variants = slices.DeleteFunc(variants, func(v *variant) bool { return strings.HasSuffix(v.name, " again") })
 	}
 	if *only != "" {
 		variants = slices.DeleteFunc(variants, func(v *variant) bool { return !strings.Contains(v.name, *only) })
@@ -160,9 +177,12 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	for r := range *rounds {
-		for i := range variants {
-			fmt.Fprintf(os.Stderr, "round %d/%d: %s\n", r+1, *rounds, variants[i].name)
-			variants[i].run(ctx, *duration, *conc, ids)
+		// Each round starts with the next variant, so that no variant is
+		// always the one after the most demanding.
+		for k := range variants {
+			v := variants[(r+k)%len(variants)]
+			fmt.Fprintf(os.Stderr, "round %d/%d: %s\n", r+1, *rounds, v.name)
+			v.run(ctx, *duration, *conc, ids)
 		}
 	}
 
@@ -170,20 +190,31 @@ func main() {
 		*format, *conc, *users, *rounds, *duration, runtime.GOMAXPROCS(0))
 	fmt.Printf("TLS handshakes on the simulator: %d (connections %d) for %d requests\n\n",
 		mc.Handshakes(), mc.Connections(), mc.Requests())
-	fmt.Printf("| variant | requests | errors | req/s | p50 | p99 |\n| --- | ---: | ---: | ---: | ---: | ---: |\n")
+	fmt.Printf("| variant | requests | errors | CPU/request | req/s | mean | p50 | p90 | p99 | max |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, v := range variants {
-		fmt.Printf("| %s | %d | %d | %.0f | %s | %s |\n", v.name, len(v.lat), v.errors.Load(), v.rate(),
-			pct(v.lat, 0.50), pct(v.lat, 0.99))
+		fmt.Printf("| %s | %d | %d | %s | %.0f | %s | %s | %s | %s | %s |\n", v.name, len(v.lat), v.errors.Load(), v.cpuPerRequest(),
+			v.rate(), mean(v.lat), pct(v.lat, 0.50), pct(v.lat, 0.90), pct(v.lat, 0.99), pct(v.lat, 1))
 	}
 	fmt.Println()
 	c := variants[0]
 	if c.name != "client" {
 		return
 	}
+	if len(variants) > 2 && variants[2].name == "bare+json-v2 again" {
+		a, b := variants[1], variants[2]
+		fmt.Printf("noise (A/A, bare+json-v2 twice): CPU per request %+.1f%%, throughput %+.1f%%, p50 %+.1f%%, p99 %+.1f%%\n",
+			100*(float64(b.cpuPerRequest())/float64(a.cpuPerRequest())-1), 100*(1-b.rate()/a.rate()),
+			100*(float64(pct(b.lat, 0.50))/float64(pct(a.lat, 0.50))-1),
+			100*(float64(pct(b.lat, 0.99))/float64(pct(a.lat, 0.99))-1))
+	}
 	for _, b := range variants[1:] {
+		if strings.HasSuffix(b.name, " again") {
+			continue
+		}
 		// Overhead: how much lower the client's throughput is, and how much
 		// higher its latencies (negative: the client does better).
-		fmt.Printf("client vs %s: throughput overhead %+.1f%%, p50 %+.1f%%, p99 %+.1f%%\n", b.name,
+		fmt.Printf("client vs %s: CPU per request %+.1f%%, throughput overhead %+.1f%%, p50 %+.1f%%, p99 %+.1f%%\n", b.name,
+			100*(float64(c.cpuPerRequest())/float64(b.cpuPerRequest())-1),
 			100*(1-c.rate()/b.rate()),
 			100*(float64(pct(c.lat, 0.50))/float64(pct(b.lat, 0.50))-1),
 			100*(float64(pct(c.lat, 0.99))/float64(pct(b.lat, 0.99))-1))
@@ -197,7 +228,25 @@ type variant struct {
 	call    func(ctx context.Context, user string) (int, error)
 	lat     []time.Duration
 	elapsed time.Duration
+	cpu     time.Duration // user + system CPU time of the process
 	errors  atomic.Int64
+}
+
+// cpuPerRequest is the process's CPU time per request: client and
+// simulator together, the simulator's share being the same for every
+// variant. Unlike wall-clock rates it hardly depends on what other
+// processes do with the machine's cores.
+func (v *variant) cpuPerRequest() time.Duration {
+	return (v.cpu / time.Duration(max(1, len(v.lat)))).Round(100 * time.Nanosecond)
+}
+
+// processCPU returns the user + system CPU time used by this process.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		log.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func (v *variant) rate() float64 { return float64(len(v.lat)) / v.elapsed.Seconds() }
@@ -207,6 +256,7 @@ func (v *variant) rate() float64 { return float64(len(v.lat)) / v.elapsed.Second
 func (v *variant) run(ctx context.Context, d time.Duration, conc int, users []string) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	cpu := processCPU()
 	start := time.Now()
 	stop := start.Add(d)
 	for w := range conc {
@@ -227,6 +277,15 @@ func (v *variant) run(ctx context.Context, d time.Duration, conc int, users []st
 	}
 	wg.Wait()
 	v.elapsed += time.Since(start)
+	v.cpu += processCPU() - cpu
+}
+
+func mean(lat []time.Duration) time.Duration {
+	var sum time.Duration
+	for _, d := range lat {
+		sum += d
+	}
+	return (sum / time.Duration(max(1, len(lat)))).Round(time.Microsecond)
 }
 
 func pct(lat []time.Duration, p float64) time.Duration {
