@@ -75,6 +75,17 @@ type CachedFetcher struct {
 
 	mu      sync.Mutex
 	failing bool // the cache failed at its last use
+	// inflight holds the lists being fetched from GAR, so that concurrent
+	// misses of one key (the portal asking for the API and the page of a
+	// user at once, a double click) make one call to GAR.
+	inflight map[CacheKey]*flight
+}
+
+// A flight is one fetch from GAR that other requests for the same key wait
+// for; res is set before done is closed.
+type flight struct {
+	done chan struct{}
+	res  EstablishmentResult
 }
 
 // NewCachedFetcher returns a Fetcher that caches for ttl the answers of
@@ -84,7 +95,8 @@ func NewCachedFetcher(next Fetcher, cache Cache, ident string, ttl time.Duration
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &CachedFetcher{next: next, cache: cache, ident: ident, ttl: ttl, log: log, metrics: metrics}
+	return &CachedFetcher{next: next, cache: cache, ident: ident, ttl: ttl, log: log, metrics: metrics,
+		inflight: make(map[CacheKey]*flight)}
 }
 
 // ResourcesByEstablishment implements Fetcher. The establishments are
@@ -119,23 +131,87 @@ func (f *CachedFetcher) ResourcesByEstablishment(ctx context.Context, user strin
 	if len(missing) == 0 {
 		return out
 	}
-	for _, r := range f.next.ResourcesByEstablishment(ctx, user, missing) {
+
+	// Lead the fetch of the keys nobody is fetching; wait for the others.
+	var lead []string
+	waits := make(map[string]*flight)
+	f.mu.Lock()
+	for _, u := range missing {
+		k := CacheKey{f.ident, u, user}
+		if fl, ok := f.inflight[k]; ok {
+			waits[u] = fl
+			continue
+		}
+		f.inflight[k] = &flight{done: make(chan struct{})}
+		lead = append(lead, u)
+	}
+	f.mu.Unlock()
+
+	if len(lead) > 0 {
+		f.fetch(ctx, user, lead, out, missingAt)
+	}
+	var again []string
+	for u, fl := range waits {
+		select {
+		case <-fl.done:
+		case <-ctx.Done():
+			out[missingAt[u]].Err = fmt.Errorf("listeRessources %s: %w", u, ctx.Err())
+			continue
+		}
+		if errors.Is(fl.res.Err, context.Canceled) && ctx.Err() == nil {
+			// The leader's caller went away: that says nothing of this
+			// request, which fetches for itself.
+			again = append(again, u)
+			continue
+		}
+		out[missingAt[u]] = fl.res
+	}
+	if len(again) > 0 {
+		for _, r := range f.next.ResourcesByEstablishment(ctx, user, again) {
+			if i, ok := missingAt[r.UAI]; ok {
+				out[i] = r
+			}
+		}
+	}
+	return out
+}
+
+// fetch asks next for the lists of uais, whose flights this request leads:
+// it fills out (at missingAt), caches the successes and lands the flights.
+func (f *CachedFetcher) fetch(ctx context.Context, user string, uais []string, out []EstablishmentResult, missingAt map[string]int) {
+	got := make(map[string]bool, len(uais))
+	// The flights land whatever happens, so that no waiter waits forever.
+	defer f.land(user, uais, out, missingAt, got)
+	for _, r := range f.next.ResourcesByEstablishment(ctx, user, uais) {
 		i, ok := missingAt[r.UAI]
-		if !ok {
+		if !ok || got[r.UAI] {
 			continue // the Fetcher normalises as we do; never seen
 		}
-		delete(missingAt, r.UAI)
+		got[r.UAI] = true
 		out[i] = r
 		if r.Err == nil {
 			f.noteCache(f.cache.Set(ctx, CacheKey{f.ident, r.UAI, user}, r.Resources, f.ttl))
 		}
 	}
-	// An establishment the Fetcher left out must not pass for one without
-	// resources.
-	for u, i := range missingAt {
-		out[i].Err = fmt.Errorf("listeRessources %s: no answer from the client", u)
+}
+
+// land ends the flights of uais with their results in out.
+func (f *CachedFetcher) land(user string, uais []string, out []EstablishmentResult, missingAt map[string]int, got map[string]bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, u := range uais {
+		i := missingAt[u]
+		if !got[u] {
+			// An establishment the Fetcher left out must not pass for one
+			// without resources.
+			out[i].Err = fmt.Errorf("listeRessources %s: no answer from the client", u)
+		}
+		k := CacheKey{f.ident, u, user}
+		fl := f.inflight[k]
+		delete(f.inflight, k)
+		fl.res = out[i]
+		close(fl.done)
 	}
-	return out
 }
 
 // noteCache logs when the cache starts or stops failing.

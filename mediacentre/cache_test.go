@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -311,4 +312,108 @@ func TestRedisCachePassword(t *testing.T) {
 	if _, ok, _ := other.Get(ctx, key); ok {
 		t.Error("the entry of database 3 is seen from database 4")
 	}
+}
+
+// gateFetcher blocks every call until its gate opens (or the call's
+// context ends), counting the calls.
+type gateFetcher struct {
+	gate  chan struct{}
+	calls atomic.Int32
+	rs    []Resource
+}
+
+func (g *gateFetcher) ResourcesByEstablishment(ctx context.Context, _ string, uais []string) []EstablishmentResult {
+	g.calls.Add(1)
+	var err error
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	out := make([]EstablishmentResult, len(uais))
+	for i, u := range uais {
+		out[i] = EstablishmentResult{UAI: u, Resources: g.rs, Err: err}
+		if err != nil {
+			out[i].Resources = nil
+		}
+	}
+	return out
+}
+
+// waitCalls waits until g has been called n times.
+func (g *gateFetcher) waitCalls(t *testing.T, n int32) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for g.calls.Load() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d calls, want %d", g.calls.Load(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestCachedFetcherSharesFlights sends concurrent requests for one key:
+// GAR is asked once and every request gets the answer.
+func TestCachedFetcherSharesFlights(t *testing.T) {
+	g := &gateFetcher{gate: make(chan struct{}), rs: []Resource{resource("MAN", "Maths")}}
+	cache := &countingCache{Cache: NewMemoryCache(10)}
+	f := NewCachedFetcher(g, cache, "ZZ", time.Hour, nil, nil)
+	results := make(chan []EstablishmentResult, 5)
+	for range 5 {
+		go func() { results <- f.ResourcesByEstablishment(context.Background(), "u", []string{"A"}) }()
+	}
+	g.waitCalls(t, 1)
+	// Every request has missed the cache (nothing is stored before the
+	// gate opens); give them a moment to queue behind the first.
+	for cache.gets.Load() < 5 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(g.gate)
+	for range 5 {
+		r := <-results
+		if len(r) != 1 || r[0].Err != nil || len(r[0].Resources) != 1 {
+			t.Errorf("result %+v", r)
+		}
+	}
+	if n := g.calls.Load(); n != 1 {
+		t.Errorf("GAR asked %d times for 5 concurrent requests of one key, want 1", n)
+	}
+	if len(f.inflight) != 0 {
+		t.Errorf("%d flights left", len(f.inflight))
+	}
+}
+
+// TestCachedFetcherLeaderCancelled checks that a request waiting on another
+// whose caller went away fetches for itself.
+func TestCachedFetcherLeaderCancelled(t *testing.T) {
+	g := &gateFetcher{gate: make(chan struct{}), rs: []Resource{resource("DOC", "Presse")}}
+	f := NewCachedFetcher(g, NewMemoryCache(10), "ZZ", time.Hour, nil, nil)
+	leaderCtx, cancelLeader := context.WithCancel(context.Background())
+	leader := make(chan []EstablishmentResult, 1)
+	go func() { leader <- f.ResourcesByEstablishment(leaderCtx, "u", []string{"A"}) }()
+	g.waitCalls(t, 1)
+	follower := make(chan []EstablishmentResult, 1)
+	go func() { follower <- f.ResourcesByEstablishment(context.Background(), "u", []string{"A"}) }()
+	time.Sleep(50 * time.Millisecond)
+	cancelLeader()
+	if r := <-leader; !errors.Is(r[0].Err, context.Canceled) {
+		t.Errorf("leader: %+v, want its cancellation", r)
+	}
+	g.waitCalls(t, 2)
+	close(g.gate)
+	if r := <-follower; r[0].Err != nil || len(r[0].Resources) != 1 {
+		t.Errorf("follower after the leader went away: %+v", r)
+	}
+}
+
+// countingCache counts the lookups of the Cache it wraps.
+type countingCache struct {
+	Cache
+	gets atomic.Int32
+}
+
+func (c *countingCache) Get(ctx context.Context, key CacheKey) ([]Resource, bool, error) {
+	c.gets.Add(1)
+	return c.Cache.Get(ctx, key)
 }
