@@ -585,8 +585,10 @@ func (m *Mediacentre) applyRule(q *request, rule *Rule) bool {
 		select {
 		case <-t.C:
 		case <-q.r.Context().Done():
+			// The client went away: abort the connection rather than let
+			// the server send an empty 200 that a racing client might read.
 			t.Stop()
-			return false
+			panic(http.ErrAbortHandler)
 		}
 	}
 	if rule.Encoding != "" {

@@ -518,7 +518,7 @@ func (c *Client) attempt(ctx context.Context, p *servicePath, u *url.URL) ([]Res
 	}
 	res, err := decodeResources(buf.Bytes(), resp.Header.Get("Content-Type"), p.xmlRoot)
 	if err != nil {
-		return nil, 0, &decodeError{p.op, err}
+		return nil, 0, &decodeError{p.op, attemptErr(ctx, err, c.cfg.Timeout)}
 	}
 	return res, 0, nil
 }
@@ -540,13 +540,19 @@ func (c *Client) putBuffer(b *bytes.Buffer) {
 	}
 }
 
-// attemptErr says that an attempt timed out rather than reporting a bare
-// "context deadline exceeded".
+// attemptErr says that an attempt ran out of time, rather than reporting a
+// bare "context deadline exceeded" or, when the expiry cut an answer short,
+// a decoding error: the result then wraps the context's error, so that
+// callers and Outcome see a timeout (or a cancellation).
 func attemptErr(ctx context.Context, err error, timeout time.Duration) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) && !errors.Is(err, ErrBodyTooLarge) {
-		return fmt.Errorf("no complete answer within %s (mediacentre.timeout/deadline): %w", timeout, err)
+	cerr := ctx.Err()
+	if cerr == nil || errors.Is(err, ErrBodyTooLarge) {
+		return err
 	}
-	return err
+	if errors.Is(err, cerr) {
+		return fmt.Errorf("no complete answer within %s (mediacentre.timeout, deadline or the caller's): %w", timeout, err)
+	}
+	return fmt.Errorf("no complete answer within %s (mediacentre.timeout, deadline or the caller's): %w (%v)", timeout, cerr, err)
 }
 
 // redacted returns the URL for error messages with the user id (the last
@@ -559,10 +565,15 @@ func (c *Client) redacted(u *url.URL) string {
 	return s
 }
 
-// parseRetryAfter reads a Retry-After header given in seconds.
+// parseRetryAfter reads a Retry-After header, in seconds or as an HTTP
+// date (RFC 9110 §10.2.3); 0 when absent, invalid or past.
 func parseRetryAfter(v string) time.Duration {
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(0, time.Until(t))
 	}
 	return 0
 }
