@@ -16,12 +16,15 @@ build:
 # Test peers: xmllint validates every file the tests produce against the
 # official GAR XSDs (../shared/gar/xsd); OpenSSH's sshd receives the test
 # deliveries and its sftp client is the benchmark's baseline and drives the
-# GAR simulator (garsim) as an operator would.
+# GAR simulator (garsim) as an operator would; redis-server backs the
+# médiacentre cache tests; chromium renders the médiacentre page (chromedp).
 peers:
 	@missing=""; \
 	command -v xmllint >/dev/null || missing="$$missing libxml2-utils"; \
 	[ -x /usr/sbin/sshd ] || missing="$$missing openssh-server"; \
 	command -v sftp >/dev/null || missing="$$missing openssh-client"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing test peers:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -70,12 +73,15 @@ demo: build
 # run, then the analyser on the 1,000,000-pupil archives against xmllint
 # --stream --schema on the same XML; upload throughput against OpenSSH's sftp
 # client (needs root for sshd); médiacentre client requests/s and p99 against
-# bare net/http clients on the same simulator (see docs/performance.md).
+# bare net/http clients on the same simulator; `entgar serve`'s API cached and
+# uncached against a bare request and a direct GAR call (see
+# docs/performance.md).
 bench: peers
 	$(GO) run ./bench/export
 	$(GO) run ./bench/analyse
 	$(GO) run ./bench/upload
 	$(GO) run ./bench/mediacentre
+	$(GO) run ./bench/serve
 
 # A longer run of the fuzz tests than `make test` does.
 fuzz:
@@ -91,6 +97,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzTempName -fuzztime 30s ./export/sftp
 	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime 60s ./xsd
 	$(GO) test -run '^$$' -fuzz FuzzArchive -fuzztime 60s ./export/analyse
+	$(GO) test -run '^$$' -fuzz FuzzParseAPIKeys -fuzztime 60s ./server
+	$(GO) test -run '^$$' -fuzz FuzzParseQuery -fuzztime 60s ./mediacentre
 
 clean:
-	rm -rf bin out data bench/work $(DEMO)
+	rm -rf bin out data bench/work test-artifacts $(DEMO)

@@ -62,6 +62,10 @@ const (
 	GarsimCheckerAnalyse = "analyse"
 	// GarsimCheckerBasic is the garsim.checker using garsim's own checks.
 	GarsimCheckerBasic = "basic"
+	// CacheMemory is the cache.kind keeping lists in the process's memory.
+	CacheMemory = "memory"
+	// CacheRedis is the cache.kind keeping lists in Redis.
+	CacheRedis = "redis"
 )
 
 // EnvPrefix starts the name of every environment variable that overrides a
@@ -87,6 +91,9 @@ type Config struct {
 	Mediacentre MediacentreConfig `yaml:"mediacentre"`
 	// Server configures the HTTPS server of `entgar serve` (key server).
 	Server ServerConfig `yaml:"server"`
+	// Cache configures the cache of médiacentre resource lists used by
+	// `entgar serve` (key cache).
+	Cache CacheConfig `yaml:"cache"`
 	// Analyse configures the local analyser, `entgar analyse` and the
 	// analysis that follows an export (key analyse).
 	Analyse AnalyseConfig `yaml:"analyse"`
@@ -329,6 +336,51 @@ type ServerConfig struct {
 	// TLSKey is the path of the PEM private key of TLSCert. Key
 	// server.tls_key, default "".
 	TLSKey string `yaml:"tls_key"`
+	// APIKeysFile is the path of the file of the API keys accepted from the
+	// ENT portals, one "NAME sha256:HEX" line each (see docs/serve.md).
+	// Key server.api_keys_file, default "" (no API key accepted).
+	APIKeysFile string `yaml:"api_keys_file"`
+	// ClientCAFile is the path of a PEM bundle of the authorities whose
+	// client certificates authenticate portals. Key server.client_ca_file,
+	// default "" (no client certificate asked).
+	ClientCAFile string `yaml:"client_ca_file"`
+	// ShutdownTimeout bounds how long a shutdown (SIGINT, SIGTERM) waits
+	// for the requests in flight. Key server.shutdown_timeout, default 20s;
+	// between 1s and 10m.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// CacheConfig configures the cache of médiacentre resource lists, kept per
+// idENT, establishment and user (key cache).
+type CacheConfig struct {
+	// Kind is where lists are cached: "memory" (in the process, bounded by
+	// MaxEntries) or "redis" (shared by every server, see Redis). Key
+	// cache.kind, default "memory".
+	Kind string `yaml:"kind"`
+	// TTL is how long a list is served from the cache before GAR is asked
+	// again. Errors are never cached. Key cache.ttl, default 5m; between
+	// 1s and 24h.
+	TTL time.Duration `yaml:"ttl"`
+	// MaxEntries bounds the lists held by the memory cache; the least
+	// recently used goes first. Key cache.max_entries, default 10000;
+	// between 1 and 10000000.
+	MaxEntries int `yaml:"max_entries"`
+	// Redis configures the Redis cache (key cache.redis).
+	Redis RedisConfig `yaml:"redis"`
+}
+
+// RedisConfig says how to reach Redis (key cache.redis).
+type RedisConfig struct {
+	// Addr is Redis's host:port. Key cache.redis.addr, default
+	// "127.0.0.1:6379"; must not be empty when cache.kind is redis.
+	Addr string `yaml:"addr"`
+	// PasswordFile is the path of a file holding Redis's password (read
+	// with ReadSecret); empty when Redis has none. Key
+	// cache.redis.password_file, default "".
+	PasswordFile string `yaml:"password_file"`
+	// DB is the Redis database number. Key cache.redis.db, default 0;
+	// between 0 and 1000.
+	DB int `yaml:"db"`
 }
 
 // MetricsConfig configures the monitoring files that export, upload and
@@ -433,7 +485,16 @@ func Default() *Config {
 			CertWarnDays: 30,
 		},
 		Server: ServerConfig{
-			Listen: ":8443",
+			Listen:          ":8443",
+			ShutdownTimeout: 20 * time.Second,
+		},
+		Cache: CacheConfig{
+			Kind:       CacheMemory,
+			TTL:        5 * time.Minute,
+			MaxEntries: 10000,
+			Redis: RedisConfig{
+				Addr: "127.0.0.1:6379",
+			},
 		},
 		Analyse: AnalyseConfig{
 			AfterExport:      true,

@@ -70,6 +70,12 @@ func TestDefault(t *testing.T) {
 		{"sftp.root", d.SFTP.Root, "/"},
 		{"mediacentre.format", d.Mediacentre.Format, "json"},
 		{"server.listen", d.Server.Listen, ":8443"},
+		{"server.shutdown_timeout", d.Server.ShutdownTimeout, 20 * time.Second},
+		{"cache.kind", d.Cache.Kind, "memory"},
+		{"cache.ttl", d.Cache.TTL, 5 * time.Minute},
+		{"cache.max_entries", d.Cache.MaxEntries, 10000},
+		{"cache.redis.addr", d.Cache.Redis.Addr, "127.0.0.1:6379"},
+		{"cache.redis.db", d.Cache.Redis.DB, 0},
 	}
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {
@@ -439,6 +445,13 @@ func TestValidate(t *testing.T) {
 		{"sftp.port 65536", func(c *Config) { c.SFTP.Port = 65536 }, []string{`sftp.port: must be between 1 and 65535, got 65536`}},
 		{"mediacentre.format", func(c *Config) { c.Mediacentre.Format = "csv" }, []string{`mediacentre.format: must be "json" or "xml", got "csv"`}},
 		{"mediacentre.format xml", func(c *Config) { c.Mediacentre.Format = "xml" }, nil},
+		{"server.shutdown_timeout 0", func(c *Config) { c.Server.ShutdownTimeout = 0 }, []string{`server.shutdown_timeout: must be between 1s and 10m0s, got 0s`}},
+		{"cache.kind", func(c *Config) { c.Cache.Kind = "memcached" }, []string{`cache.kind: must be "memory" or "redis", got "memcached"`}},
+		{"cache.ttl 0", func(c *Config) { c.Cache.TTL = 0 }, []string{`cache.ttl: must be between 1s and 24h0m0s, got 0s`}},
+		{"cache.max_entries 0", func(c *Config) { c.Cache.MaxEntries = 0 }, []string{`cache.max_entries: must be between 1 and 10000000, got 0`}},
+		{"cache.redis.addr empty with redis", func(c *Config) { c.Cache.Kind = "redis"; c.Cache.Redis.Addr = "" }, []string{`cache.redis.addr: must not be empty`}},
+		{"cache.redis.addr empty with memory", func(c *Config) { c.Cache.Redis.Addr = "" }, nil},
+		{"cache.redis.db", func(c *Config) { c.Cache.Redis.DB = -1 }, []string{`cache.redis.db: must be between 0 and 1000, got -1`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

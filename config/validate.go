@@ -174,6 +174,15 @@ func (c *Config) check() []problem {
 	k.intRange("mediacentre.max_conns", m.MaxConns, 1, 1024)
 	k.intRange("mediacentre.cert_warn_days", m.CertWarnDays, 1, 365)
 
+	k.durationRange("server.shutdown_timeout", c.Server.ShutdownTimeout, time.Second, 10*time.Minute)
+
+	k.oneOf("cache.kind", c.Cache.Kind, CacheMemory, CacheRedis)
+	k.durationRange("cache.ttl", c.Cache.TTL, time.Second, 24*time.Hour)
+	k.intRange("cache.max_entries", c.Cache.MaxEntries, 1, 10_000_000)
+	if c.Cache.Kind == CacheRedis {
+		k.notEmpty("cache.redis.addr", c.Cache.Redis.Addr)
+	}
+	k.intRange("cache.redis.db", c.Cache.Redis.DB, 0, 1000)
 	if s := c.Analyse.MaxDeletionShare; !(s > 0 && s <= 1) || math.IsNaN(s) {
 		k.addf("analyse.max_deletion_share", "must be greater than 0 and at most 1, got %v", s)
 	}

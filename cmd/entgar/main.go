@@ -60,6 +60,8 @@ var commands = []command{
 		"run the GAR simulator (SFTP drop and collecte)", runGarsim},
 	{"mediacentre", "--uai UAI --user ID [--config F] [--ident IDENT] [--format json|xml] [--json] | --distributable",
 		"call GAR's listeRessources once with the client certificate (operators' check)", runMediacentre},
+	{"serve", "[--config F] [--check]",
+		"serve the médiacentre API and page for the ENT portal, /healthz and /metrics over HTTPS", runServe},
 }
 
 func main() {
