@@ -27,8 +27,10 @@ const (
 	FolderAnalyseur = "ANALYSEUR"
 )
 
-// IdentFolders lists the folders that hold one sub-folder per idENT.
-var IdentFolders = []string{FolderEntrant, FolderSucces, FolderSuccesPartiel, FolderErreur, FolderIgnore, FolderMigrationIDO}
+// IdentFolders returns the folders that hold one sub-folder per idENT.
+func IdentFolders() []string {
+	return []string{FolderEntrant, FolderSucces, FolderSuccesPartiel, FolderErreur, FolderIgnore, FolderMigrationIDO}
+}
 
 // DepositWindow is the longest delay GAR accepts between an archive and its
 // MD5 file (§5.2.2.7: "un délai maximum entre chaque fichier de 2 heures").

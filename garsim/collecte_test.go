@@ -63,7 +63,7 @@ func (s *sim) pass() []Outcome {
 // where returns the folders holding name.
 func (s *sim) where(name string) []string {
 	var in []string
-	for _, f := range gar.IdentFolders {
+	for _, f := range gar.IdentFolders() {
 		if _, err := os.Stat(filepath.Join(s.dir(f), name)); err == nil {
 			in = append(in, f)
 		}

@@ -17,7 +17,7 @@ func MakeLayout(root string, idents []string) error {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return fmt.Errorf("garsim root %s: %w", root, err)
 	}
-	for _, f := range gar.IdentFolders {
+	for _, f := range gar.IdentFolders() {
 		for _, id := range idents {
 			if err := os.MkdirAll(filepath.Join(root, f, id), 0o755); err != nil {
 				return fmt.Errorf("garsim layout: %w", err)
@@ -50,7 +50,7 @@ func (p policy) visible(rel string) bool {
 		return true
 	}
 	parts := strings.Split(rel, "/")
-	return len(parts) < 2 || !slices.Contains(gar.IdentFolders, parts[0]) || parts[1] == p.only
+	return len(parts) < 2 || !slices.Contains(gar.IdentFolders(), parts[0]) || parts[1] == p.only
 }
 
 func newPolicy(idents []string) policy {

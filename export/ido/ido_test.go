@@ -88,7 +88,7 @@ func TestParseMappingErrors(t *testing.T) {
 func TestDeliver(t *testing.T) {
 	root := t.TempDir()
 	d := archivetest.Dir(root)
-	for _, f := range gar.IdentFolders {
+	for _, f := range gar.IdentFolders() {
 		os.MkdirAll(filepath.Join(root, f, "ZZ"), 0o755)
 	}
 	ms, _ := ParseMapping(strings.NewReader("a;AB;x\n"), "ZZ")

@@ -18,23 +18,7 @@ import (
 	"github.com/entgar/entgar/gar"
 )
 
-// Remote folders of GAR's SFTP server (reference §5.2), each holding one
-// folder per idENT.
-const (
-	DirEntrant       = "ENTRANT"
-	DirSucces        = "SUCCES"
-	DirSuccesPartiel = "SUCCES_PARTIEL"
-	DirErreur        = "ERREUR"
-	DirIgnore        = "IGNORE"
-	DirMigrationIDO  = "MIGRATION_IDO"
-	DirAnalyseur     = "ANALYSEUR"
-)
-
-// Window is the longest time GAR accepts between the deposit of an archive
-// and that of its MD5 (reference §5.2.2.7).
-const Window = 2 * time.Hour
-
-// windowMargin is kept below Window, for clock granularity and for the
+// windowMargin is kept below gar.DepositWindow, for clock granularity and for the
 // time the MD5 takes to be renamed after its mtime is read.
 const windowMargin = 5 * time.Minute
 
@@ -64,8 +48,8 @@ type Delivery struct {
 	Seconds float64 `json:"seconds"`
 }
 
-// errTooLate stops the MD5's rename when it would land outside Window.
-var errTooLate = &permanentError{errors.New("the MD5 would arrive more than " + (Window - windowMargin).String() + " after its archive")}
+// errTooLate stops the MD5's rename when it would land outside gar.DepositWindow.
+var errTooLate = &permanentError{errors.New("the MD5 would arrive more than " + (gar.DepositWindow - windowMargin).String() + " after its archive")}
 
 // NewerArchiveError reports an archive of ours for the same degree, newer
 // than the one being delivered, already in ENTRANT: GAR would process that
@@ -88,7 +72,7 @@ func (e *NewerArchiveError) Error() string {
 //     idENT and degree with their MD5 (MD5 first) and rename the new one
 //     into place, so that a failed delivery leaves the previous one;
 //   - it does the same for the MD5, checking on the server's clock that it
-//     lands within Window of its archive, and uploads the archive again
+//     lands within gar.DepositWindow of its archive, and uploads the archive again
 //     when it would not.
 //
 // A run interrupted by a network failure reconnects and resumes where the
@@ -144,7 +128,7 @@ func (c *Client) upload(ctx context.Context, localArchive string) (d *Delivery, 
 	if err != nil {
 		return nil, false, &localError{fmt.Errorf("upload %s: %w", localArchive, err)}
 	}
-	dir := path.Join(DirEntrant, n.Ident)
+	dir := path.Join(gar.FolderEntrant, n.Ident)
 	md5Name := gar.MD5Name(name)
 	d = &Delivery{Archive: path.Join(dir, name), MD5File: path.Join(dir, md5Name), Degree: n.Degree, Bytes: size, MD5: sum}
 	log := c.log.With("archive", name)
@@ -203,7 +187,7 @@ func (c *Client) upload(ctx context.Context, localArchive string) (d *Delivery, 
 			if err != nil {
 				return d, false, fmt.Errorf("upload %s: %w", name, err)
 			}
-			if gap := mfi.ModTime().Sub(arch.modTime); gap.Abs() <= Window {
+			if gap := mfi.ModTime().Sub(arch.modTime); gap.Abs() <= gar.DepositWindow {
 				if err := c.removeOlder(ctx, dir, older, d); err != nil {
 					return d, false, fmt.Errorf("upload %s: %w", name, err)
 				}
@@ -230,7 +214,7 @@ func (c *Client) upload(ctx context.Context, localArchive string) (d *Delivery, 
 	// the server's "now", compared with the archive's mtime on the same
 	// clock.
 	md5.check = func(now time.Time) error {
-		if now.Sub(arch.modTime) > Window-windowMargin {
+		if now.Sub(arch.modTime) > gar.DepositWindow-windowMargin {
 			return errTooLate
 		}
 		// When the archive was already in place, the older ones may
@@ -257,9 +241,9 @@ func (c *Client) upload(ctx context.Context, localArchive string) (d *Delivery, 
 			return d, false, fmt.Errorf("upload %s: %w", name, err)
 		}
 		if round > 0 {
-			return d, false, &permanentError{fmt.Errorf("upload %s: the MD5 cannot be put within %s of its archive on %s (does the server's clock jump?)", name, Window, c.addr)}
+			return d, false, &permanentError{fmt.Errorf("upload %s: the MD5 cannot be put within %s of its archive on %s (does the server's clock jump?)", name, gar.DepositWindow, c.addr)}
 		}
-		log.Warn("the archive has been in ENTRANT too long for its MD5 to be accepted; uploading it again", "archive_time", arch.modTime, "window", Window)
+		log.Warn("the archive has been in ENTRANT too long for its MD5 to be accepted; uploading it again", "archive_time", arch.modTime, "window", gar.DepositWindow)
 		if err := c.removeIfPresent(ctx, md5.temp()); err != nil {
 			return d, false, fmt.Errorf("upload %s: %w", name, err)
 		}
