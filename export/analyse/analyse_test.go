@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/entgar/entgar/gar"
+	"github.com/entgar/entgar/internal/xmllint"
 )
 
 func TestBaseArchivesAreClean(t *testing.T) {
@@ -400,5 +401,37 @@ func TestPreviousArchive(t *testing.T) {
 	}
 	if got, err := PreviousArchive(dir, filepath.Join(dir, "ZZ_GAR-ENT_Complet_20240101_020000_2D.tar.gz")); err != nil || got != "" {
 		t.Errorf("oldest: got %q, %v", got, err)
+	}
+}
+
+// TestStreamedEntries: entries too large to be read into memory are
+// validated while read, with the same findings, built-in or official
+// grammar, and in the previous archive.
+func TestStreamedEntries(t *testing.T) {
+	d := base2D()
+	d.nodes[gar.FileEleve][2] = link("GARPersonMEF", uai, "E1", "MEF9")
+	d.nodes[gar.FileEleve][1] = strings.Replace(pupil("E2", uai), "2012-05-06", "2012-02-30", 1)
+	p := writeArchive(t, t.TempDir(), d.archiveName(), d.files())
+	buffered, err := Archive(context.Background(), p, Options{Previous: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	streamed, err := Archive(context.Background(), p, Options{Previous: p, streamAbove: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := dump(buffered), dump(streamed); a != b {
+		t.Errorf("buffered:\n%s\nstreamed:\n%s", a, b)
+	}
+	if streamed.Count("xsd.date") != 1 || streamed.Count(CtlRefMEF) != 1 || streamed.Diff.Persons != 3 {
+		t.Errorf("%s", dump(streamed))
+	}
+	schema := xmllint.Schema(t, gar.D2)
+	official, err := Archive(context.Background(), p, Options{XSDDir: filepath.Dir(schema), streamAbove: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if official.Count(CtlXSD+".official") == 0 || official.Count(CtlRefMEF) != 1 {
+		t.Errorf("%s", dump(official))
 	}
 }
