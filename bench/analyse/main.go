@@ -61,18 +61,18 @@ import (
 
 // Row is one measurement.
 type Row struct {
-	Case      string  `json:"case"`
-	Degree    string  `json:"degree"`
-	Files     int     `json:"files"`
-	XMLBytes  int64   `json:"xml_bytes"`
-	Nodes     int     `json:"nodes"`
-	Seconds   float64 `json:"seconds"`
+	Case     string  `json:"case"`
+	Degree   string  `json:"degree"`
+	Files    int     `json:"files"`
+	XMLBytes int64   `json:"xml_bytes"`
+	Nodes    int     `json:"nodes"`
+	Seconds  float64 `json:"seconds"`
 	// CPUSeconds is user + system time: less sensitive than the wall time
 	// to other processes sharing the machine.
 	CPUSeconds float64 `json:"cpu_seconds"`
 	PeakRSSMB  float64 `json:"peak_rss_mb"`
-	MBPerSec  float64 `json:"xml_mb_per_second"`
-	Verdict   string  `json:"verdict,omitempty"`
+	MBPerSec   float64 `json:"xml_mb_per_second"`
+	Verdict    string  `json:"verdict,omitempty"`
 	// XmllintSeconds and XmllintRSSMB are the baseline's, measured in the
 	// same run on the same XML; Ratio = XmllintSeconds / Seconds.
 	XmllintSeconds    float64 `json:"xmllint_seconds,omitempty"`
