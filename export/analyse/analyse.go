@@ -427,6 +427,7 @@ func (a *analysis) checkMD5(path string) {
 	}
 	f, err := os.Open(p)
 	if err != nil {
+		a.add(Finding{Control: CtlArchiveNoMD5, Message: fmt.Sprintf("no %s beside the archive: deposit it in ENTRANT with the archive, or GAR will not import it", filepath.Base(p))})
 		return
 	}
 	defer f.Close()

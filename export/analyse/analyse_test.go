@@ -257,6 +257,19 @@ func TestMD5Mismatch(t *testing.T) {
 	}
 }
 
+func TestMD5Missing(t *testing.T) {
+	d := base2D()
+	p := writeArchive(t, t.TempDir(), d.archiveName(), d.files())
+	os.Remove(strings.TrimSuffix(p, ".tar.gz") + ".MD5")
+	rep, err := Archive(context.Background(), p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs := findingsOf(rep, CtlArchiveNoMD5); len(fs) != 1 || !strings.Contains(fs[0].Message, "ZZ_GAR-ENT_Complet_20240101_020000_2D.MD5") || rep.Verdict != Clean {
+		t.Errorf("findings %v, verdict %s", fs, rep.Verdict)
+	}
+}
+
 func TestFindingLocation(t *testing.T) {
 	d := base2D()
 	insertNodes(d, gar.FileGroupe, 4, link("GARPersonGroupe", uai, "E9", "DIV1"))
