@@ -118,7 +118,9 @@ func Archive(ctx context.Context, path string, opts Options) (*Report, error) {
 	}
 	a.checkMD5(path)
 	a.checkFiles()
-	a.coh.finish(a)
+	if err := a.coh.finish(ctx, a, path); err != nil {
+		return nil, err
+	}
 	if opts.Previous != "" {
 		if err := a.readPrevious(ctx, opts.Previous); err != nil {
 			return nil, err

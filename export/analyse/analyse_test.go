@@ -191,6 +191,9 @@ func TestControls(t *testing.T) {
 		{name: "group code in another case", files: func(d *docs) []xfile {
 			return mutate(d, func(d *docs) { replaceNode(d, gar.FileGroupe, 2, link("GARPersonGroupe", uai, "E1", "div1")) })
 		}, control: CtlRefGroupe, message: "car il n'existe aucun groupe avec ce code (défini dans l'archive avec une autre casse : 0000001A / DIV1 ; les clés du GAR sont sensibles à la casse)", verdict: Partial},
+		{name: "person identifier in another case", files: func(d *docs) []xfile {
+			return mutate(d, func(d *docs) { replaceNode(d, gar.FileGroupe, 2, link("GARPersonGroupe", uai, "e1", "DIV1")) })
+		}, control: CtlRefPerson, message: "<GARPersonIdentifiant> e1 car cet utilisateur n'existe pas pour l'établissement <GARStructureUAI> 0000001A (l'archive définit l'utilisateur E1 : les identifiants sont sensibles à la casse)", verdict: Partial},
 		{name: "other Version", files: func(d *docs) []xfile { d.version = "1.6"; return d.files() },
 			control: CtlVersion, message: `Version="1.6"`, verdict: Clean},
 		{name: "Groupe before Eleve", files: func(d *docs) []xfile {
