@@ -33,6 +33,7 @@ type Error struct {
 	Message      string
 }
 
+// Error formats the error as line:column: message.
 func (e Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Column, e.Message) }
 
 // Field is one simple value of a node: a direct simple child of the node

@@ -55,6 +55,10 @@ type Options struct {
 	TempDir string
 	// Limits bound what the archive reader accepts.
 	Limits Limits
+
+	// streamAbove is the size above which an entry is validated while it
+	// is read rather than on a worker (maxBuffered; tests lower it).
+	streamAbove int64
 }
 
 func (o Options) withDefaults() Options {
@@ -69,6 +73,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.NodeTolerance <= 0 {
 		o.NodeTolerance = DefaultNodeTolerance
+	}
+	if o.streamAbove <= 0 {
+		o.streamAbove = maxBuffered
 	}
 	return o
 }
@@ -111,7 +118,9 @@ func Archive(ctx context.Context, path string, opts Options) (*Report, error) {
 	}
 	a.checkMD5(path)
 	a.checkFiles()
-	a.coh.finish(a)
+	if err := a.coh.finish(ctx, a, path); err != nil {
+		return nil, err
+	}
 	if opts.Previous != "" {
 		if err := a.readPrevious(ctx, opts.Previous); err != nil {
 			return nil, err
@@ -263,7 +272,7 @@ func (a *analysis) file(ctx context.Context, p *pipeline, e entry) error {
 	}
 	idx := len(a.files)
 	a.files = append(a.files, fi)
-	if e.Size <= maxBuffered {
+	if e.Size <= a.opts.streamAbove {
 		j := p.get()
 		j.idx, j.name, j.ftype, j.grammar, j.apply = idx, e.Name, fi.stat.Type, a.grammar, a.applyFile
 		return p.submit(j, e.Body, e.Size)
@@ -420,6 +429,7 @@ func (a *analysis) checkMD5(path string) {
 	}
 	f, err := os.Open(p)
 	if err != nil {
+		a.add(Finding{Control: CtlArchiveNoMD5, Message: fmt.Sprintf("no %s beside the archive: deposit it in ENTRANT with the archive, or GAR will not import it", filepath.Base(p))})
 		return
 	}
 	defer f.Close()

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/entgar/entgar/gar"
+	"github.com/entgar/entgar/internal/xmllint"
 )
 
 func TestBaseArchivesAreClean(t *testing.T) {
@@ -190,6 +191,9 @@ func TestControls(t *testing.T) {
 		{name: "group code in another case", files: func(d *docs) []xfile {
 			return mutate(d, func(d *docs) { replaceNode(d, gar.FileGroupe, 2, link("GARPersonGroupe", uai, "E1", "div1")) })
 		}, control: CtlRefGroupe, message: "car il n'existe aucun groupe avec ce code (défini dans l'archive avec une autre casse : 0000001A / DIV1 ; les clés du GAR sont sensibles à la casse)", verdict: Partial},
+		{name: "person identifier in another case", files: func(d *docs) []xfile {
+			return mutate(d, func(d *docs) { replaceNode(d, gar.FileGroupe, 2, link("GARPersonGroupe", uai, "e1", "DIV1")) })
+		}, control: CtlRefPerson, message: "<GARPersonIdentifiant> e1 car cet utilisateur n'existe pas pour l'établissement <GARStructureUAI> 0000001A (l'archive définit l'utilisateur E1 : les identifiants sont sensibles à la casse)", verdict: Partial},
 		{name: "other Version", files: func(d *docs) []xfile { d.version = "1.6"; return d.files() },
 			control: CtlVersion, message: `Version="1.6"`, verdict: Clean},
 		{name: "Groupe before Eleve", files: func(d *docs) []xfile {
@@ -252,6 +256,19 @@ func TestMD5Mismatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	if fs := findingsOf(rep, CtlArchiveMD5); len(fs) != 1 || !strings.Contains(fs[0].Message, "but the archive's MD5 is "+rep.MD5) || rep.Verdict != Rejected {
+		t.Errorf("findings %v, verdict %s", fs, rep.Verdict)
+	}
+}
+
+func TestMD5Missing(t *testing.T) {
+	d := base2D()
+	p := writeArchive(t, t.TempDir(), d.archiveName(), d.files())
+	os.Remove(strings.TrimSuffix(p, ".tar.gz") + ".MD5")
+	rep, err := Archive(context.Background(), p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs := findingsOf(rep, CtlArchiveNoMD5); len(fs) != 1 || !strings.Contains(fs[0].Message, "ZZ_GAR-ENT_Complet_20240101_020000_2D.MD5") || rep.Verdict != Clean {
 		t.Errorf("findings %v, verdict %s", fs, rep.Verdict)
 	}
 }
@@ -400,5 +417,37 @@ func TestPreviousArchive(t *testing.T) {
 	}
 	if got, err := PreviousArchive(dir, filepath.Join(dir, "ZZ_GAR-ENT_Complet_20240101_020000_2D.tar.gz")); err != nil || got != "" {
 		t.Errorf("oldest: got %q, %v", got, err)
+	}
+}
+
+// TestStreamedEntries: entries too large to be read into memory are
+// validated while read, with the same findings, built-in or official
+// grammar, and in the previous archive.
+func TestStreamedEntries(t *testing.T) {
+	d := base2D()
+	d.nodes[gar.FileEleve][2] = link("GARPersonMEF", uai, "E1", "MEF9")
+	d.nodes[gar.FileEleve][1] = strings.Replace(pupil("E2", uai), "2012-05-06", "2012-02-30", 1)
+	p := writeArchive(t, t.TempDir(), d.archiveName(), d.files())
+	buffered, err := Archive(context.Background(), p, Options{Previous: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	streamed, err := Archive(context.Background(), p, Options{Previous: p, streamAbove: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := dump(buffered), dump(streamed); a != b {
+		t.Errorf("buffered:\n%s\nstreamed:\n%s", a, b)
+	}
+	if streamed.Count("xsd.date") != 1 || streamed.Count(CtlRefMEF) != 1 || streamed.Diff.Persons != 3 {
+		t.Errorf("%s", dump(streamed))
+	}
+	schema := xmllint.Schema(t, gar.D2)
+	official, err := Archive(context.Background(), p, Options{XSDDir: filepath.Dir(schema), streamAbove: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if official.Count(CtlXSD+".official") == 0 || official.Count(CtlRefMEF) != 1 {
+		t.Errorf("%s", dump(official))
 	}
 }

@@ -1,6 +1,7 @@
 package analyse
 
 import (
+	"context"
 	"fmt"
 	"hash/maphash"
 	"sort"
@@ -509,9 +510,9 @@ func (c *coherence) foldedKeys() map[string]string {
 }
 
 // finish resolves what waited for the whole archive.
-func (c *coherence) finish(a *analysis) {
+func (c *coherence) finish(ctx context.Context, a *analysis, path string) error {
 	if c.etabs == nil {
-		return
+		return nil
 	}
 	var misses []*refAgg
 	for key, agg := range c.refs {
@@ -551,16 +552,28 @@ func (c *coherence) finish(a *analysis) {
 			}
 		}
 	}
+	var shown []pendingExample
 	for _, e := range c.examples {
 		if !bad(e.fp) {
 			continue
 		}
-		a.add(Finding{Control: e.control, File: a.files[e.file].stat.Name, Line: e.line, Column: e.col, Element: e.element, Key: e.key, Message: e.msg.String()})
+		shown = append(shown, e)
 		if e.fp&fpFlag != 0 {
 			badPupil--
 		} else {
 			badPerson--
 		}
+	}
+	hints, err := a.caseHints(ctx, path, shown)
+	if err != nil {
+		return err
+	}
+	for _, e := range shown {
+		message := e.msg.String()
+		if other, ok := hints[strings.ToLower(e.msg.args[0])]; ok && e.control == CtlRefPerson {
+			message += fmt.Sprintf(" (l'archive définit l'utilisateur %s : les identifiants sont sensibles à la casse)", other)
+		}
+		a.add(Finding{Control: e.control, File: a.files[e.file].stat.Name, Line: e.line, Column: e.col, Element: e.element, Key: e.key, Message: message})
 	}
 	for range badPerson {
 		a.tally(CtlRefPerson)
@@ -571,4 +584,5 @@ func (c *coherence) finish(a *analysis) {
 	if c.unchecked > 0 {
 		a.add(Finding{Control: CtlRefUnchecked, Message: fmt.Sprintf("%d person references were not checked: more than %d waited for persons defined later in the archive", c.unchecked, maxPending)})
 	}
+	return nil
 }

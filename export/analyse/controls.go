@@ -13,6 +13,7 @@ type Control struct {
 const (
 	CtlArchiveName      = "archive.name"
 	CtlArchiveMD5       = "archive.md5"
+	CtlArchiveNoMD5     = "archive.md5_missing"
 	CtlArchiveRead      = "archive.read"
 	CtlArchiveLimit     = "archive.limit"
 	CtlArchiveEntry     = "archive.entry"
@@ -42,6 +43,7 @@ const (
 var Controls = []Control{
 	{CtlArchiveName, ArchiveRejected, "archive name is <idENT>_GAR-ENT_Complet_<AAAAMMJJ_HHMMSS>_<1D|2D>.tar.gz (§5.2.2.1); GAR ignores an archive it cannot name"},
 	{CtlArchiveMD5, ArchiveRejected, "the .MD5 file beside the archive holds the archive's MD5 (§5.2.2.6)"},
+	{CtlArchiveNoMD5, Warning, "a .MD5 file is beside the archive: GAR imports from ENTRANT only an archive with its MD5 (the ANALYSEUR folder takes one without)"},
 	{CtlArchiveRead, ArchiveRejected, "the archive is a readable gzip-compressed tar"},
 	{CtlArchiveLimit, ArchiveRejected, "sizes stay within the analyser's limits (entry size, total size, entry count): a hostile or broken archive"},
 	{CtlArchiveEntry, ArchiveRejected, "the tar is flat and holds only regular .xml files"},

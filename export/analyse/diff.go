@@ -146,12 +146,26 @@ func (ps *prevState) file(ctx context.Context, a *analysis, p *pipeline, e entry
 		})
 		a.grammar = g
 	}
-	j := p.get()
-	j.idx, j.name, j.ftype, j.grammar, j.apply = idx, e.Name, n.Type, ps.grammar, apply
-	if e.Size > maxBuffered {
-		return &limitError{fmt.Sprintf("previous archive: entry %s is larger than %d bytes", e.Name, maxBuffered)}
+	if e.Size <= a.opts.streamAbove {
+		j := p.get()
+		j.idx, j.name, j.ftype, j.grammar, j.apply = idx, e.Name, n.Type, ps.grammar, apply
+		return p.submit(j, e.Body, e.Size)
 	}
-	return p.submit(j, e.Body, e.Size)
+	// A large entry is read and validated at once; its nodes go to the same
+	// replay through a log of one node at a time.
+	if err := p.drain(); err != nil {
+		return err
+	}
+	j := &job{idx: idx, name: e.Name, ftype: n.Type}
+	_, err = ps.grammar.Validate(ctx, e.Body, xsd.Options{Type: n.Type, OnNode: func(node *xsd.Node) {
+		j.log.Reset()
+		j.log.Add(node)
+		apply(j)
+	}})
+	if err != nil {
+		return &readErr{err}
+	}
+	return nil
 }
 
 // mergeKeys merges the spilled records: duplicates across sub-files, and

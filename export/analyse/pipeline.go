@@ -100,8 +100,10 @@ func (p *pipeline) submit(j *job, body io.Reader, size int64) error {
 	j.done = make(chan struct{})
 	select {
 	case p.work <- j:
-	case <-p.ctx.Done():
-		return p.ctx.Err()
+	default:
+		// Every worker is busy: validate here rather than wait.
+		p.validate(j)
+		close(j.done)
 	}
 	p.pending = append(p.pending, j)
 	if len(p.pending) >= p.depth {

@@ -25,6 +25,7 @@ const (
 
 var verdictNames = []string{"clean", "partial", "rejected"}
 
+// String returns "clean", "partial" or "rejected".
 func (v Verdict) String() string {
 	if int(v) < len(verdictNames) && v >= 0 {
 		return verdictNames[v]
@@ -74,6 +75,7 @@ const (
 
 var severityNames = []string{"", "warning", "node", "archive"}
 
+// String returns "warning", "node" or "archive".
 func (s Severity) String() string {
 	if int(s) < len(severityNames) && s > 0 {
 		return severityNames[s]
@@ -117,6 +119,7 @@ type Finding struct {
 	Message   string   `json:"message"`             // GAR's wording where the reference gives it
 }
 
+// String formats the finding as file:line:column: [control] message.
 func (f Finding) String() string {
 	loc := f.File
 	if f.Line > 0 {
