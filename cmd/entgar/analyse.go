@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/entgar/entgar/config"
 	"github.com/entgar/entgar/export"
 	"github.com/entgar/entgar/export/analyse"
+	"github.com/entgar/entgar/gar"
 )
 
 func runAnalyse(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -25,6 +27,7 @@ func runAnalyse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	examples := fs.Int("examples", 0, "findings shown per control (default analyse.max_examples; -1 for all)")
 	deposit := fs.Bool("deposit", false, "also put the archive in GAR's ANALYSEUR folder (pre-production, sftp.* keys) for GAR's own analysis by e-mail; never from cron")
 	force := fs.Bool("force", false, "with --deposit: allow it without a terminal (a person must still be behind the run)")
+	allowMass := fs.Bool("allow-mass-deletion", false, "with --previous: report deletions above analyse.max_deletion_share as a warning, not a rejection")
 	if err := fs.Parse(reorder(args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -44,7 +47,7 @@ func runAnalyse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	opts := analyseOptions(cfg)
-	opts.Previous, opts.XSDDir = *previous, *xsdDir
+	opts.Previous, opts.XSDDir, opts.AllowMassDeletion = *previous, *xsdDir, *allowMass
 	if *examples != 0 {
 		opts.MaxExamples = *examples
 	}
@@ -130,26 +133,33 @@ func analyseOptions(cfg *config.Config) analyse.Options {
 	}
 }
 
-// analyseExported analyses the archives an export just wrote
-// (analyse.after_export), each against the previous archive of its degree
-// in the output directory when there is one (the calcul des écarts and
-// the mass-deletion guard), and fails when GAR would not take one whole.
-func analyseExported(ctx context.Context, cfg *config.Config, sum *export.Summary, log *slog.Logger) error {
+// analyseBeforeDelivery analyses archives about to be delivered (after an
+// export with analyse.after_export or --upload, and before entgar upload),
+// each against the previous archive of its idENT and degree: the last one
+// delivered when the out directory records it, else the newest older one
+// beside it. It fails when GAR would not take one whole, which includes the
+// mass-deletion guard unless allowMass is set. refused lists the archives
+// GAR would not take whole.
+func analyseBeforeDelivery(ctx context.Context, cfg *config.Config, archives []string, allowMass bool, log *slog.Logger) (refused []string, err error) {
 	var bad []string
-	for _, a := range sum.Archives {
+	for _, path := range archives {
 		opts := analyseOptions(cfg)
-		prev, err := analyse.PreviousArchive(filepath.Dir(a.Path), a.Path)
+		opts.AllowMassDeletion = allowMass
+		prev, err := previousFor(cfg.Export.Out, path)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		opts.Previous = prev
-		rep, err := analyse.Archive(ctx, a.Path, opts)
+		rep, err := analyse.Archive(ctx, path, opts)
 		if err != nil {
-			return fmt.Errorf("analyse %s: %w", a.Path, err)
+			return nil, fmt.Errorf("analyse %s: %w", path, err)
 		}
-		args := []any{"archive", a.Path, "verdict", rep.Verdict.String(), "gar", rep.Verdict.GARStatus(), "seconds", rep.Seconds}
+		args := []any{"archive", path, "verdict", rep.Verdict.String(), "gar", rep.Verdict.GARStatus(), "seconds", rep.Seconds}
 		if d := rep.Diff; d != nil {
 			args = append(args, "previous", d.Previous, "persons_deleted", d.PersonsDeleted, "persons", d.Persons)
+			if d.Allowed {
+				log.Warn("mass deletion allowed by --allow-mass-deletion", "archive", path, "persons_deleted", d.PersonsDeleted, "persons", d.Persons, "guard", d.MaxDeletionShare)
+			}
 		}
 		if rep.Verdict == analyse.Clean {
 			log.Info("analysis", args...)
@@ -158,11 +168,38 @@ func analyseExported(ctx context.Context, cfg *config.Config, sum *export.Summar
 		for _, c := range rep.Counts {
 			args = append(args, c.Control, c.Total)
 		}
-		log.Error("analysis: GAR would not take this archive whole; run entgar analyse on it for the details", args...)
-		bad = append(bad, fmt.Sprintf("%s (%s)", a.Path, rep.Verdict.GARStatus()))
+		hint := "run entgar analyse on it for the details"
+		if rep.Diff != nil && rep.Diff.MassDeletion && !rep.Diff.Allowed {
+			hint += "; if the deletions are real, deliver with --allow-mass-deletion"
+		}
+		log.Error("analysis: GAR would not take this archive whole; "+hint, args...)
+		bad = append(bad, fmt.Sprintf("%s (%s)", path, rep.Verdict.GARStatus()))
+		refused = append(refused, path)
 	}
 	if len(bad) > 0 {
-		return &exitError{exitProblems, fmt.Errorf("analysis of the exported archives: GAR would not take %s", strings.Join(bad, ", "))}
+		return refused, &exitError{exitProblems, fmt.Errorf("analysis: GAR would not take %s; nothing delivered", strings.Join(bad, ", "))}
 	}
-	return nil
+	return nil, nil
+}
+
+// previousFor returns the archive the one at path is compared with: the
+// last delivered archive of its idENT and degree recorded in the out
+// directory (when it is still there and is not path itself), else the
+// newest older archive beside path; "" when there is none.
+func previousFor(out, path string) (string, error) {
+	n, err := gar.ParseName(filepath.Base(path))
+	if err != nil {
+		return "", err
+	}
+	last, ok, err := export.LastDelivered(out, n.Ident, n.Degree)
+	if err != nil {
+		return "", err
+	}
+	if ok && last.Archive != filepath.Base(path) {
+		p := last.Path(out)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return analyse.PreviousArchive(filepath.Dir(path), path)
 }

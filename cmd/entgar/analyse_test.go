@@ -78,6 +78,13 @@ func TestAnalyseCommand(t *testing.T) {
 	if code != exitProblems || !strings.Contains(errs, "diff.mass_deletion=1") || !strings.Contains(errs, "GAR would not take") {
 		t.Errorf("mass deletion after export: %d %s", code, errs)
 	}
+	time.Sleep(1100 * time.Millisecond)
+	t.Setenv("ENTGAR_LOG_LEVEL", "warn")
+	code, _, errs = runCLI(t, "export", "--ident", "ZZ", "--source", small, "--out", filepath.Join(dir, "out"), "--allow-mass-deletion")
+	if code != exitOK || !strings.Contains(errs, "mass deletion allowed") {
+		t.Errorf("mass deletion allowed: %d %s", code, errs)
+	}
+	t.Setenv("ENTGAR_LOG_LEVEL", "error")
 
 	// export.max_nodes above GAR's limit: the export's own analysis fails.
 	t.Setenv("ENTGAR_EXPORT_MAX_NODES", "100000")

@@ -48,7 +48,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	out := fs.String("out", "", "output directory (overrides export.out)")
 	degree := fs.String("degree", "", "export only this degree, 1D or 2D (overrides export.degrees)")
 	asJSON := fs.Bool("json", false, "print the summary as JSON on standard output")
-	upload := fs.Bool("upload", false, "deliver the archives to GAR's SFTP once written (see entgar upload)")
+	upload := fs.Bool("upload", false, "deliver the archives to GAR's SFTP once written (see entgar upload); the analysis always runs first")
+	allowMass := fs.Bool("allow-mass-deletion", false, "let the analysis pass an archive deleting more persons than analyse.max_deletion_share (the deletions are real)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -113,10 +114,24 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	var analysed error
-	if cfg.Analyse.AfterExport {
-		// Never deliver what the analyser says GAR would not take whole;
-		// for the metrics, such an export failed.
-		analysed = analyseExported(ctx, cfg, sum, log)
+	if cfg.Analyse.AfterExport || *upload {
+		// Never deliver what the analyser says GAR would not take whole,
+		// nor a mass deletion nobody confirmed: --upload analyses even
+		// when analyse.after_export is off. For the metrics, such an
+		// export failed.
+		var paths []string
+		for _, a := range sum.Archives {
+			paths = append(paths, a.Path)
+		}
+		var refused []string
+		refused, analysed = analyseBeforeDelivery(ctx, cfg, paths, *allowMass, log)
+		for _, p := range refused {
+			moved, err := export.SetAside(cfg.Export.Out, p)
+			if err != nil {
+				return err
+			}
+			log.Warn("refused archive set aside: the next export compares with the last good one", "archive", moved)
+		}
 	}
 	recordExport(cfg, log, start, sum, analysed)
 	if sum.Rejected+sum.Dropped > 0 {

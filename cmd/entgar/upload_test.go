@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/entgar/entgar/internal/faultsftp"
 	"github.com/entgar/entgar/internal/sshd"
@@ -73,6 +74,46 @@ func TestExportUpload(t *testing.T) {
 	code, stdout, errs = runCLI(t, "upload", "--out", out, "--json", filepath.Join(out, ents[1].Name()))
 	if code != 0 || !strings.Contains(stdout, `"already_there": true`) {
 		t.Fatalf("upload --json: exit %d\n%s\n%s", code, stdout, errs)
+	}
+
+	// A source that lost most of its pupils: the mass-deletion guard
+	// compares with the last delivery and nothing is delivered, by export
+	// --upload (even with analyse.after_export off) or by upload, until
+	// --allow-mass-deletion says the deletions are real.
+	small := filepath.Join(dir, "small")
+	if code, _, errs := runCLI(t, "gen", "--out", small, "--students", "20", "--seed", "3"); code != 0 {
+		t.Fatal(errs)
+	}
+	time.Sleep(1100 * time.Millisecond) // a new archive stamp
+	t.Setenv("ENTGAR_ANALYSE_AFTER_EXPORT", "false")
+	t.Setenv("ENTGAR_LOG_FORMAT", "text")
+	code, _, errs = runCLI(t, "export", "--ident", "ZZ", "--source", small, "--out", out, "--upload")
+	if code != exitProblems || !strings.Contains(errs, "diff.mass_deletion=1") || !strings.Contains(errs, "--allow-mass-deletion") || !strings.Contains(errs, "nothing delivered") {
+		t.Fatalf("export --upload of a mass deletion: exit %d: %s", code, errs)
+	}
+	if now, _ := os.ReadDir(entrant); len(now) != 4 || now[0].Name() != ents[0].Name() {
+		t.Fatalf("ENTRANT changed after a refused delivery: %v", now)
+	}
+	// The refused archives were set aside: upload still takes the last
+	// good ones, and refuses the set-aside ones when named.
+	if code, stdout, errs := runCLI(t, "upload", "--ident", "ZZ", "--out", out); code != 0 || strings.Count(stdout, "already in place") != 2 {
+		t.Fatalf("upload after a refused export: exit %d\n%s\n%s", code, stdout, errs)
+	}
+	refused, _ := filepath.Glob(filepath.Join(out, "refused", "*.tar.gz"))
+	if len(refused) != 2 {
+		t.Fatalf("set aside: %v", refused)
+	}
+	code, _, errs = runCLI(t, append([]string{"upload", "--out", out}, refused...)...)
+	if code != exitProblems || !strings.Contains(errs, "diff.mass_deletion=1") {
+		t.Fatalf("upload of a mass deletion: exit %d: %s", code, errs)
+	}
+	t.Setenv("ENTGAR_LOG_LEVEL", "warn")
+	code, stdout, errs = runCLI(t, append([]string{"upload", "--out", out, "--allow-mass-deletion"}, refused...)...)
+	if code != 0 || strings.Count(stdout, "delivered: ENTRANT/ZZ/") != 2 || !strings.Contains(errs, "mass deletion allowed") {
+		t.Fatalf("upload --allow-mass-deletion: exit %d\n%s\n%s", code, stdout, errs)
+	}
+	if now, _ := os.ReadDir(entrant); len(now) != 4 || now[0].Name() == ents[0].Name() {
+		t.Fatalf("ENTRANT after the allowed delivery: %v", now)
 	}
 }
 

@@ -44,6 +44,11 @@ type Options struct {
 	// MaxDeletionShare is the mass-deletion guard (0 means
 	// DefaultMaxDeletionShare).
 	MaxDeletionShare float64
+	// AllowMassDeletion reports a deletion share above the guard as a
+	// warning instead of a rejection: the operator has checked that the
+	// persons are really gone (e.g. an establishment leaving the ENT) and
+	// GAR's own guard is the one left to pass.
+	AllowMassDeletion bool
 	// MaxExamples is the number of findings kept per control (0 means
 	// DefaultMaxExamples, negative keeps all of them).
 	MaxExamples int

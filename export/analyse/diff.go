@@ -235,9 +235,15 @@ func (a *analysis) mergeKeys(ctx context.Context) error {
 	}
 	if d.DeletionShare > d.MaxDeletionShare {
 		d.MassDeletion = true
-		a.add(Finding{Control: CtlMassDeletion, Operation: OpSuppression, Element: "GAREleve/GAREnseignant",
+		f := Finding{Control: CtlMassDeletion, Operation: OpSuppression, Element: "GAREleve/GAREnseignant",
 			Message: fmt.Sprintf("rejet pour contrôle de suppression massive d'individus: %d suppressions d'individus demandées sur %d individus existants (%.1f%%), seuil maximal %.1f%% (analyse.max_deletion_share)",
-				deleted, persons, 100*d.DeletionShare, 100*d.MaxDeletionShare)})
+				deleted, persons, 100*d.DeletionShare, 100*d.MaxDeletionShare)}
+		if a.opts.AllowMassDeletion {
+			d.Allowed = true
+			f.Severity = Warning
+			f.Message += "; allowed by --allow-mass-deletion"
+		}
+		a.add(f)
 	}
 	a.rep.Diff = d
 	return nil

@@ -194,6 +194,9 @@ type Diff struct {
 	// MaxDeletionShare is the configured guard.
 	MaxDeletionShare float64 `json:"max_deletion_share"`
 	MassDeletion     bool    `json:"mass_deletion"`
+	// Allowed is set when the mass deletion was let through
+	// (Options.AllowMassDeletion): its finding is then a warning.
+	Allowed bool `json:"mass_deletion_allowed,omitempty"`
 }
 
 // ElementDiff is one line of the calcul des écarts, e.g.
