@@ -50,7 +50,7 @@ var commands = []command{
 		"build the GAR archives (tar.gz + .MD5) from the source", runExport},
 	{"analyse", "ARCHIVE [--previous ARCHIVE] [--allow-mass-deletion] [--json] [--xsd DIR] [--examples N] [--config F] [--deposit [--force]]",
 		"predict GAR's verdict on an archive: names, MD5, grammar, keys, coherence, écarts", runAnalyse},
-	{"upload", "[--config F] [--out DIR] [--ident IDENT] [--json] [--allow-mass-deletion] [ARCHIVE...]",
+	{"upload", "[--config F] [--out DIR] [--ident IDENT] [--json] [ARCHIVE...]",
 		"deliver archives and their .MD5 to GAR's SFTP (ENTRANT)", runUpload},
 	{"results", "[--config F] [--wait DURATION] [--json]",
 		"where GAR put our last archives, and its reports", runResults},

@@ -30,7 +30,6 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	ident := fs.String("ident", "", "idENT (overrides ent.id; used without ARCHIVE)")
 	out := fs.String("out", "", "output directory holding the lock, the delivery record and staged archives (overrides export.out)")
 	asJSON := fs.Bool("json", false, "print what was delivered as JSON on standard output")
-	allowMass := fs.Bool("allow-mass-deletion", false, "deliver an archive deleting more persons than analyse.max_deletion_share (the deletions are real)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -89,12 +88,6 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if len(archives) == 0 {
 			return usageErr("no archive of %s with its .MD5 in %s: run entgar export first", id, cfg.Export.Out)
 		}
-	}
-	// The archives are analysed again even when entgar export did it: they
-	// may have been built elsewhere, and the mass-deletion guard compares
-	// them with the last delivery, which only this out directory knows.
-	if _, err := analyseBeforeDelivery(ctx, cfg, archives, *allowMass, log); err != nil {
-		return err
 	}
 	res, err := deliver(ctx, cfg, log, archives)
 	if res != nil && *asJSON {
