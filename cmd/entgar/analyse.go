@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,11 +27,8 @@ func runAnalyse(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	deposit := fs.Bool("deposit", false, "also put the archive in GAR's ANALYSEUR folder (pre-production, sftp.* keys) for GAR's own analysis by e-mail; never from cron")
 	force := fs.Bool("force", false, "with --deposit: allow it without a terminal (a person must still be behind the run)")
 	allowMass := fs.Bool("allow-mass-deletion", false, "with --previous: report deletions above analyse.max_deletion_share as a warning, not a rejection")
-	if err := fs.Parse(reorder(args)); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{exitUsage, err}
+	if err := parseFlags(fs, reorder(args), true); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return usageErr("want exactly one ARCHIVE, got %d arguments", fs.NArg())

@@ -50,14 +50,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	asJSON := fs.Bool("json", false, "print the summary as JSON on standard output")
 	upload := fs.Bool("upload", false, "deliver the archives to GAR's SFTP once written (see entgar upload); the analysis always runs first")
 	allowMass := fs.Bool("allow-mass-deletion", false, "let the analysis pass an archive deleting more persons than analyse.max_deletion_share (the deletions are real)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{exitUsage, err}
-	}
-	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q", fs.Arg(0))
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
@@ -79,8 +73,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		cfg.Export.Degrees = []string{d.String()}
 	}
-	if err := cfg.Validate(); err != nil {
-		return &exitError{exitUsage, fmt.Errorf("configuration:\n%w", err)}
+	if err := validateConfig(cfg); err != nil {
+		return err
 	}
 	if cfg.ENT.ID == "" {
 		return usageErr("no idENT: set ent.id in the configuration, ENTGAR_ENT_ID or --ident")

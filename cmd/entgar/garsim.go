@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,14 +27,8 @@ func runGarsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	root := fs.String("root", "", "directory served (overrides garsim.root)")
 	knownHostsOut := fs.String("known-hosts-out", "", "once listening, write the known_hosts line of the server (actual address and host key) to this file")
 	newClientKey := fs.String("new-client-key", "", "for rehearsals: create an ed25519 client key at this path if missing and add it to garsim.authorized_keys")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{exitUsage, err}
-	}
-	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q", fs.Arg(0))
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
@@ -47,8 +40,8 @@ func runGarsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *root != "" {
 		cfg.Garsim.Root = *root
 	}
-	if err := cfg.Validate(); err != nil {
-		return &exitError{exitUsage, fmt.Errorf("configuration:\n%w", err)}
+	if err := validateConfig(cfg); err != nil {
+		return err
 	}
 	g := cfg.Garsim
 	var idents []string

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,11 +20,8 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	schools := fs.Int("schools", 0, "number of establishments (0: derived from the pupils)")
 	degree := fs.String("degree", "both", "1D, 2D or both")
 	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same files")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{exitUsage, err}
+	if err := parseFlags(fs, args, true); err != nil {
+		return err
 	}
 	if *out == "" || fs.NArg() > 0 {
 		return usageErr("--out DIR is required and no argument is expected")

@@ -26,14 +26,8 @@ func runIDO(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	mapping := fs.String("mapping", "", "mapping file: one 'GarPersonIdentifiant source;code ENT source;nouveau GarPersonIdentifiant' per line")
 	dry := fs.Bool("dry-run", false, "check and build the file, print it, deposit nothing")
 	asJSON := fs.Bool("json", false, "print what was deposited as JSON on standard output")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{exitUsage, err}
-	}
-	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q", fs.Arg(0))
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
 	}
 	if *mapping == "" {
 		return usageErr("--mapping FILE is required")
@@ -45,8 +39,8 @@ func runIDO(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *ident != "" {
 		cfg.ENT.ID = *ident
 	}
-	if err := cfg.Validate(); err != nil {
-		return &exitError{exitUsage, fmt.Errorf("configuration:\n%w", err)}
+	if err := validateConfig(cfg); err != nil {
+		return err
 	}
 	id, _, err := identAndDegrees(cfg)
 	if err != nil {

@@ -9,6 +9,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -84,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		err := c.run(ctx, args[1:], stdout, stderr)
-		if err == nil {
+		if err == nil || errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		fmt.Fprintf(stderr, "entgar %s: %v\n", c.name, err)

@@ -57,14 +57,8 @@ func runMediacentre(ctx context.Context, args []string, stdout, stderr io.Writer
 	format := fs.String("format", "", "json or xml (overrides mediacentre.format)")
 	distributable := fs.Bool("distributable", false, "fetch ressourcesDiffusables instead of one user's list")
 	asJSON := fs.Bool("json", false, "print the result as JSON on standard output")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{exitUsage, err}
-	}
-	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q", fs.Arg(0))
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
 	}
 	if !*distributable && (strings.TrimSpace(*uai) == "" || *user == "") {
 		return usageErr("--uai and --user are required (or --distributable)")
@@ -79,8 +73,8 @@ func runMediacentre(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *format != "" {
 		cfg.Mediacentre.Format = *format
 	}
-	if err := cfg.Validate(); err != nil {
-		return &exitError{exitUsage, fmt.Errorf("configuration:\n%w", err)}
+	if err := validateConfig(cfg); err != nil {
+		return err
 	}
 	log := newLogger(cfg.Log, stderr)
 	ccfg, err := mediacentre.FromConfig(cfg, log)

@@ -35,14 +35,8 @@ func runResults(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	wait := fs.Duration("wait", 0, "poll until the last delivered archives have left ENTRANT, or this long (e.g. 30m)")
 	history := fs.Int("history", 10, "how many archives to list")
 	asJSON := fs.Bool("json", false, "print the status as JSON on standard output")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{exitUsage, err}
-	}
-	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q", fs.Arg(0))
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
 	}
 	if *wait < 0 || *history < 1 {
 		return usageErr("--wait must not be negative and --history must be at least 1")
@@ -57,8 +51,8 @@ func runResults(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *out != "" {
 		cfg.Export.Out = *out
 	}
-	if err := cfg.Validate(); err != nil {
-		return &exitError{exitUsage, fmt.Errorf("configuration:\n%w", err)}
+	if err := validateConfig(cfg); err != nil {
+		return err
 	}
 	id, degrees, err := identAndDegrees(cfg)
 	if err != nil {

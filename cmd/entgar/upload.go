@@ -30,11 +30,8 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	ident := fs.String("ident", "", "idENT (overrides ent.id; used without ARCHIVE)")
 	out := fs.String("out", "", "output directory holding the lock, the delivery record and staged archives (overrides export.out)")
 	asJSON := fs.Bool("json", false, "print what was delivered as JSON on standard output")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &exitError{exitUsage, err}
+	if err := parseFlags(fs, args, true); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
@@ -46,8 +43,8 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *out != "" {
 		cfg.Export.Out = *out
 	}
-	if err := cfg.Validate(); err != nil {
-		return &exitError{exitUsage, fmt.Errorf("configuration:\n%w", err)}
+	if err := validateConfig(cfg); err != nil {
+		return err
 	}
 	archives := fs.Args()
 	for _, a := range archives {
