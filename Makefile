@@ -85,20 +85,22 @@ bench: peers
 
 # A longer run of the fuzz tests than `make test` does.
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./export/source
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 60s ./export/source
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRecordMatchesEncodingJSON$$' -fuzztime 60s ./export/source
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 30s ./config
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 60s ./export/results
 	$(GO) test -run '^$$' -fuzz '^FuzzReadErrorArchive$$' -fuzztime 60s ./export/results
 	$(GO) test -run '^$$' -fuzz '^FuzzParseReportName$$' -fuzztime 30s ./export/results
 	$(GO) test -run '^$$' -fuzz '^FuzzParseMapping$$' -fuzztime 60s ./export/ido
-	$(GO) test -run '^$$' -fuzz FuzzDecodeResources -fuzztime 60s ./mediacentre
-	$(GO) test -run '^$$' -fuzz FuzzParseErreur -fuzztime 30s ./mediacentre
-	$(GO) test -run '^$$' -fuzz FuzzDecodedBody -fuzztime 30s ./mediacentre
-	$(GO) test -run '^$$' -fuzz FuzzDeliveries -fuzztime 30s ./export
-	$(GO) test -run '^$$' -fuzz FuzzTempName -fuzztime 30s ./export/sftp
-	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime 60s ./xsd
-	$(GO) test -run '^$$' -fuzz FuzzArchive -fuzztime 60s ./export/analyse
-	$(GO) test -run '^$$' -fuzz FuzzParseAPIKeys -fuzztime 60s ./server
-	$(GO) test -run '^$$' -fuzz FuzzParseQuery -fuzztime 60s ./mediacentre
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeResources$$' -fuzztime 60s ./mediacentre
+	$(GO) test -run '^$$' -fuzz '^FuzzParseErreur$$' -fuzztime 30s ./mediacentre
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodedBody$$' -fuzztime 30s ./mediacentre
+	$(GO) test -run '^$$' -fuzz '^FuzzDeliveries$$' -fuzztime 30s ./export
+	$(GO) test -run '^$$' -fuzz '^FuzzTempName$$' -fuzztime 30s ./export/sftp
+	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime 60s ./xsd
+	$(GO) test -run '^$$' -fuzz '^FuzzArchive$$' -fuzztime 60s ./export/analyse
+	$(GO) test -run '^$$' -fuzz '^FuzzParseAPIKeys$$' -fuzztime 60s ./server
+	$(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime 60s ./mediacentre
 
 clean:
 	rm -rf bin out data bench/work test-artifacts $(DEMO)
