@@ -119,12 +119,60 @@ var elementFields = map[string]func(*Element) *string{
 // one archive, a few MB at worst.
 const MaxReportBytes = 256 << 20
 
+// maxObjectNodes bounds the elements one top-level object (an
+// InformationsGenerales, or a list of rejected elements) may hold, and
+// maxDepth its nesting. The byte limit alone is not enough: a subtree costs
+// about twenty times its text in memory, so 256 MiB of "<a/>" would take
+// gigabytes. A real list object holds about nine elements per rejected
+// element, so this still reads a wrapped list of over 100,000 of them;
+// objects directly under the root, as the reference lays them out, are read
+// one at a time and are not limited in number.
+const (
+	maxObjectNodes = 1 << 20
+	maxDepth       = 64
+)
+
 // node is a generic XML subtree, so that the parser accepts the objects
 // whatever their exact nesting.
 type node struct {
 	XMLName xml.Name
-	Text    string `xml:",chardata"`
-	Nodes   []node `xml:",any"`
+	Text    string
+	Nodes   []node
+}
+
+// readNode reads the subtree that start opens, up to its end element,
+// counting the elements it holds against *budget.
+func readNode(dec *xml.Decoder, start xml.StartElement, depth int, budget *int) (node, error) {
+	n := node{XMLName: start.Name}
+	if depth > maxDepth {
+		return n, fmt.Errorf("elements nested more than %d deep", maxDepth)
+	}
+	var text strings.Builder
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return n, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if *budget--; *budget < 0 {
+				return n, fmt.Errorf("more than %d elements in one object", maxObjectNodes)
+			}
+			c, err := readNode(dec, t, depth+1, budget)
+			if err != nil {
+				return n, err
+			}
+			n.Nodes = append(n.Nodes, c)
+		case xml.CharData:
+			text.Write(t)
+		case xml.EndElement:
+			n.Text = text.String()
+			return n, nil
+		}
+	}
 }
 
 // Parse reads a report's XML. It is tolerant by design, since the format is
@@ -168,8 +216,21 @@ func Parse(r io.Reader) (*Report, error) {
 				continue // the root: its children are the objects
 			}
 		}
-		var n node
-		if err := dec.DecodeElement(&n, &se); err != nil {
+		if !isInfo(se.Name.Local) && !isElementList(se.Name.Local) {
+			// Skipped without building its subtree: its size is not
+			// bounded by anything but MaxReportBytes.
+			unknown[se.Name.Local] = true
+			if err := dec.Skip(); err != nil {
+				if lr.N <= 0 {
+					return nil, fmt.Errorf("report larger than %d bytes", MaxReportBytes)
+				}
+				return nil, fmt.Errorf("report XML: %s: %w", se.Name.Local, err)
+			}
+			continue
+		}
+		budget := maxObjectNodes
+		n, err := readNode(dec, se, 0, &budget)
+		if err != nil {
 			if lr.N <= 0 {
 				return nil, fmt.Errorf("report larger than %d bytes", MaxReportBytes)
 			}

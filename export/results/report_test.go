@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -208,4 +209,26 @@ func FuzzParseReportName(f *testing.F) {
 			t.Fatalf("%q -> %+v -> %q -> %+v", name, rn, again, rn2)
 		}
 	})
+}
+
+// TestParseBoundsMemory feeds objects whose subtrees would cost gigabytes
+// if built whole: a list object over the element budget is refused, and an
+// unknown object of any size is skipped without being built.
+func TestParseBoundsMemory(t *testing.T) {
+	flood := strings.Repeat("<a/>", maxObjectNodes+1)
+	_, err := Parse(strings.NewReader("<RapportErreurs><elementsRejetes>" + flood + "</elementsRejetes></RapportErreurs>"))
+	if err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Errorf("oversized list object: err %v, want the element limit", err)
+	}
+	_, err = Parse(strings.NewReader("<RapportErreurs><InformationsGenerales>" + strings.Repeat("<a>", maxDepth+2) + "</InformationsGenerales></RapportErreurs>"))
+	if err == nil || !strings.Contains(err.Error(), "deep") {
+		t.Errorf("deep object: err %v, want the depth limit", err)
+	}
+	rep, err := Parse(strings.NewReader("<RapportErreurs><InformationsGenerales><degre>2D</degre></InformationsGenerales><annexe>" + flood + "</annexe></RapportErreurs>"))
+	if err != nil {
+		t.Fatalf("large unknown object: %v", err)
+	}
+	if rep.Info.Degre != "2D" || !slices.Contains(rep.Unknown, "annexe") {
+		t.Errorf("report %+v", rep)
+	}
 }
