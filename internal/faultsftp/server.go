@@ -16,6 +16,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,7 +84,7 @@ type Server struct {
 
 	ln   net.Listener
 	wg   sync.WaitGroup
-	slow sync.Mutex // serialises SlowWrites
+	slow slowQueue // serialises SlowWrites
 
 	mu         sync.Mutex
 	faults     []*Fault
@@ -353,6 +354,36 @@ func (h *handler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	return &writer{f: f, h: h, name: name}, nil
 }
 
+// slowQueue runs one slow write at a time, lowest offset first. The
+// request server runs up to eight writes at once and answers them in
+// request order: with a plain mutex the first write could go last, and the
+// client would hear nothing for eight delays instead of one.
+type slowQueue struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	busy    bool
+	waiting []int64
+}
+
+func (q *slowQueue) do(off int64, fn func()) {
+	q.mu.Lock()
+	if q.cond == nil {
+		q.cond = sync.NewCond(&q.mu)
+	}
+	q.waiting = append(q.waiting, off)
+	for q.busy || slices.Min(q.waiting) != off {
+		q.cond.Wait()
+	}
+	q.waiting = slices.Delete(q.waiting, slices.Index(q.waiting, off), slices.Index(q.waiting, off)+1)
+	q.busy = true
+	q.mu.Unlock()
+	fn()
+	q.mu.Lock()
+	q.busy = false
+	q.cond.Broadcast()
+	q.mu.Unlock()
+}
+
 type writer struct {
 	f    *os.File
 	h    *handler
@@ -365,9 +396,7 @@ func (w *writer) WriteAt(b []byte, off int64) (int, error) {
 	if f := w.h.s.strike(SlowWrites, w.name, nil); f != nil {
 		// One write at a time, like a server on a slow disk: the whole
 		// transfer takes writes × Delay.
-		w.h.s.slow.Lock()
-		time.Sleep(f.Delay)
-		w.h.s.slow.Unlock()
+		w.h.s.slow.do(off, func() { time.Sleep(f.Delay) })
 	}
 	if f := w.h.s.strike(DropAt, w.name, within); f != nil {
 		n, _ := w.f.WriteAt(b[:f.Offset-off], off)
