@@ -188,8 +188,11 @@ func Collect(ctx context.Context, r Remote, ident string, o Options) (*Status, e
 	if len(all) > o.History {
 		all = all[:o.History]
 	}
+	// The latest archives are usually listed too: each report is
+	// downloaded once, since one may run to hundreds of megabytes.
+	read := map[string]*ReportSummary{}
 	for i := range all {
-		if err := attachReports(ctx, r, ident, &all[i], reports); err != nil {
+		if err := attachReports(ctx, r, ident, &all[i], reports, read); err != nil {
 			return nil, err
 		}
 	}
@@ -197,7 +200,7 @@ func Collect(ctx context.Context, r Remote, ident string, o Options) (*Status, e
 		if st.Latest[i].Outcome == Missing {
 			continue
 		}
-		if err := attachReports(ctx, r, ident, &st.Latest[i], reports); err != nil {
+		if err := attachReports(ctx, r, ident, &st.Latest[i], reports, read); err != nil {
 			return nil, err
 		}
 	}
@@ -207,18 +210,24 @@ func Collect(ctx context.Context, r Remote, ident string, o Options) (*Status, e
 	return st, nil
 }
 
-// attachReports reads the reports GAR deposited about a.
-func attachReports(ctx context.Context, r Remote, ident string, a *Archive, reports map[string]reportFile) error {
+// attachReports reads the reports GAR deposited about a, or takes them
+// from read, which keeps every report read by file name.
+func attachReports(ctx context.Context, r Remote, ident string, a *Archive, reports map[string]reportFile, read map[string]*ReportSummary) error {
 	for file, rf := range reports {
 		rn := rf.name
 		if !rn.ArchiveTime.Equal(a.stamp) || rn.Degree != a.Degree {
 			continue
 		}
-		sum, err := readReport(ctx, r, path.Join(gar.FolderErreur, ident, file), rn.Kind)
-		if err != nil {
-			return err
+		sum := read[file]
+		if sum == nil {
+			var err error
+			sum, err = readReport(ctx, r, path.Join(gar.FolderErreur, ident, file), rn.Kind)
+			if err != nil {
+				return err
+			}
+			sum.File, sum.Bytes = file, rf.size
+			read[file] = sum
 		}
-		sum.File, sum.Bytes = file, rf.size
 		if rn.Kind == KindErrors {
 			a.ErrorReport = sum
 		} else {

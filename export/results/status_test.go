@@ -2,6 +2,7 @@ package results_test
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,5 +101,52 @@ func TestCollectMissingFolders(t *testing.T) {
 	}
 	if len(st.Latest) != 0 || st.Succeeded || st.Pending {
 		t.Errorf("empty server: %+v", st)
+	}
+}
+
+// countingRemote counts the files opened through it.
+type countingRemote struct {
+	archivetest.Dir
+	opened map[string]int
+}
+
+func (c countingRemote) Open(ctx context.Context, p string) (io.ReadCloser, error) {
+	c.opened[p]++
+	return c.Dir.Open(ctx, p)
+}
+
+// TestCollectReadsEachReportOnce: the latest archive is also in the
+// history, and its report (possibly hundreds of megabytes) is downloaded
+// once.
+func TestCollectReadsEachReportOnce(t *testing.T) {
+	root := t.TempDir()
+	col, err := garsim.NewCollecte(garsim.CollecteOptions{Root: root, Idents: []string{"ZZ"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer col.Close()
+	entrant := filepath.Join(root, gar.FolderEntrant, "ZZ")
+	a := archivetest.Build(t, t.TempDir(), archivetest.Spec{Ident: "ZZ", Degree: gar.D2, Time: time.Date(2026, 11, 23, 1, 30, 0, 0, time.UTC)})
+	archivetest.Copy(t, a, entrant)
+	os.WriteFile(filepath.Join(entrant, filepath.Base(gar.MD5Name(a))), []byte(strings.Repeat("f", 32)), 0o644)
+	ctx := context.Background()
+	if _, err := col.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := countingRemote{archivetest.Dir(root), map[string]int{}}
+	st, err := results.Collect(ctx, r, "ZZ", results.Options{Degrees: []gar.Degree{gar.D2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Latest) != 1 || st.Latest[0].ErrorReport == nil || len(st.Archives) != 1 || st.Archives[0].ErrorReport == nil {
+		t.Fatalf("status %+v", st)
+	}
+	if len(r.opened) == 0 {
+		t.Fatal("no report opened")
+	}
+	for p, n := range r.opened {
+		if n != 1 {
+			t.Errorf("%s opened %d times, want 1", p, n)
+		}
 	}
 }
