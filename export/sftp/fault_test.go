@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -310,5 +311,37 @@ func TestDeliverOneDegreeFails(t *testing.T) {
 	}
 	if d, ok, _ := export.LastDelivered(out, "ZZ", gar.D2); !ok || d.Archive != filepath.Base(a2) || d.Server != s.Addr {
 		t.Errorf("2D record %+v %v", d, ok)
+	}
+}
+
+// TestOtherDegreeTempKept: the partial upload of one degree, kept so that
+// the next run resumes it, survives the delivery of the other degree that
+// runs first; an older partial upload of the same degree goes.
+func TestOtherDegreeTempKept(t *testing.T) {
+	s := startFaultServer(t)
+	dir := filepath.Join(s.Root, "ENTRANT", "ZZ")
+	os.MkdirAll(dir, 0o755)
+	stamp := time.Date(2026, 11, 23, 1, 2, 3, 0, time.UTC)
+	other := filepath.Join(dir, TempName(gar.ArchiveName("ZZ", stamp, gar.D2)))
+	stale := filepath.Join(dir, TempName(gar.ArchiveName("ZZ", stamp.Add(-24*time.Hour), gar.D1)))
+	for _, p := range []string{other, stale} {
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a1 := writeArchive(t, t.TempDir(), "ZZ", stamp, gar.D1, 5000)
+	c, err := Dial(context.Background(), faultConfig(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Upload(context.Background(), a1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("the 2D partial upload was removed by the 1D delivery: %v", err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the older 1D partial upload is still there: %v", err)
 	}
 }

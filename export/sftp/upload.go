@@ -269,7 +269,7 @@ func (c *Client) upload(ctx context.Context, localArchive string) (d *Delivery, 
 }
 
 // scanEntrant looks at dir before a delivery of name: it removes the
-// temporary files of ours left by interrupted runs, fails when a newer
+// temporary files of ours for its degree left by interrupted runs, fails when a newer
 // archive of ours for the degree is there, and returns the older files of
 // ours for the degree (archives with their MD5, and MD5 files left alone)
 // that removeOlder will take away, MD5 files first.
@@ -285,7 +285,9 @@ func (c *Client) scanEntrant(ctx context.Context, dir string, n gar.Name, name s
 			if other == TempName(name) || other == TempName(gar.MD5Name(name)) {
 				continue
 			}
-			if on, err := gar.ParseName(finalOf(other)); err == nil && on.Ident == n.Ident {
+			// Only this degree's: another degree's partial archive is
+			// what its own upload, later in this run, resumes from.
+			if on, err := gar.ParseName(finalOf(other)); err == nil && on.Ident == n.Ident && on.Degree == n.Degree {
 				if err := c.removeIfPresent(ctx, path.Join(dir, other)); err != nil {
 					return nil, err
 				}
