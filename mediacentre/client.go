@@ -498,6 +498,7 @@ func (c *Client) attempt(ctx context.Context, p *servicePath, u *url.URL) ([]Res
 			// An error body is small: read a bounded prefix.
 			b, _ := io.ReadAll(io.LimitReader(body, 64<<10))
 			release()
+			drainEnd(resp.Body)
 			fields = parseErreur(b, resp.Header.Get("Content-Type"))
 		}
 		ge := newError(resp.StatusCode, fields.Code, fields.Message, fields.Resource)
@@ -516,11 +517,21 @@ func (c *Client) attempt(ctx context.Context, p *servicePath, u *url.URL) ([]Res
 	if err != nil {
 		return nil, 0, &decodeError{p.op, attemptErr(ctx, err, c.cfg.Timeout)}
 	}
+	drainEnd(resp.Body)
 	res, err := decodeResources(buf.Bytes(), resp.Header.Get("Content-Type"), p.xmlRoot)
 	if err != nil {
 		return nil, 0, &decodeError{p.op, attemptErr(ctx, err, c.cfg.Timeout)}
 	}
 	return res, 0, nil
+}
+
+// drainEnd reads what is left of a body whose content was read: a deflate
+// stream ends at its checksum, before the end of a chunked body (the last,
+// empty chunk), and a body closed before its end costs the connection, so
+// every call would pay a new TLS handshake. Anything but that end is not
+// read past a few bytes.
+func drainEnd(body io.Reader) {
+	io.CopyN(io.Discard, body, 512)
 }
 
 // buffer returns an empty buffer for an answer.
