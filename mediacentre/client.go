@@ -292,6 +292,10 @@ func (c *Client) Resources(ctx context.Context, uai, user string) ([]Resource, e
 		return nil, errors.New("listeRessources: empty UAI")
 	case user == "":
 		return nil, errors.New("listeRessources: empty user id")
+	case isDotSegment(uai):
+		return nil, fmt.Errorf("listeRessources: UAI %q is not one", uai)
+	case isDotSegment(user):
+		return nil, fmt.Errorf("listeRessources: user id %q is not a GARPersonIdentifiant", user)
 	}
 	p := &servicePath{
 		segments: []string{"ressources", c.cfg.Ident, uai, user},
@@ -355,6 +359,11 @@ func (c *Client) Distributable(ctx context.Context) ([]Resource, error) {
 	}
 	return c.call(ctx, p)
 }
+
+// isDotSegment reports whether s is "." or "..", which url.PathEscape
+// leaves as they are and which a proxy or server in front of GAR resolves,
+// turning the call into a request for another path.
+func isDotSegment(s string) bool { return s == "." || s == ".." }
 
 // The operations, as named in metrics and errors.
 const (

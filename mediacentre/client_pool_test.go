@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -80,5 +81,24 @@ func TestChunkedDeflateKeepsConnection(t *testing.T) {
 				t.Errorf("5 sequential calls opened %d connections, want 1", n)
 			}
 		})
+	}
+}
+
+// url.PathEscape leaves "." and ".." as they are, and a proxy or server in
+// front of GAR resolves them: /ressources/ENT/UAI/.. would become
+// /ressources/ENT, another request than the one asked. No
+// GARPersonIdentifiant is a dot segment: such an id is refused before any
+// request.
+func TestDotSegmentUserRefused(t *testing.T) {
+	mc := startSim(t, nil)
+	c := newTestClient(t, mc, nil)
+	before := mc.Requests()
+	for _, user := range []string{".", ".."} {
+		if _, err := c.Resources(t.Context(), testUAI, user); err == nil || !strings.Contains(err.Error(), "user id") {
+			t.Errorf("user %q: got %v, want an error about the user id", user, err)
+		}
+	}
+	if n := mc.Requests() - before; n != 0 {
+		t.Errorf("%d requests sent for dot-segment user ids", n)
 	}
 }
