@@ -170,6 +170,9 @@ func (f *CachedFetcher) ResourcesByEstablishment(ctx context.Context, user strin
 		for _, r := range f.next.ResourcesByEstablishment(ctx, user, again) {
 			if i, ok := missingAt[r.UAI]; ok {
 				out[i] = r
+				if r.Err == nil {
+					f.noteCache(f.cache.Set(ctx, CacheKey{f.ident, r.UAI, user}, r.Resources, f.ttl))
+				}
 			}
 		}
 	}

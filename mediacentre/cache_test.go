@@ -405,6 +405,13 @@ func TestCachedFetcherLeaderCancelled(t *testing.T) {
 	if r := <-follower; r[0].Err != nil || len(r[0].Resources) != 1 {
 		t.Errorf("follower after the leader went away: %+v", r)
 	}
+	// The follower's own fetch is cached like any other.
+	if r := f.ResourcesByEstablishment(context.Background(), "u", []string{"A"}); r[0].Err != nil || len(r[0].Resources) != 1 {
+		t.Errorf("request after the follower: %+v", r)
+	}
+	if n := g.calls.Load(); n != 2 {
+		t.Errorf("GAR asked %d times, want 2: the follower's answer was not cached", n)
+	}
 }
 
 // countingCache counts the lookups of the Cache it wraps.

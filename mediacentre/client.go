@@ -292,6 +292,10 @@ func (c *Client) Resources(ctx context.Context, uai, user string) ([]Resource, e
 		return nil, errors.New("listeRessources: empty UAI")
 	case user == "":
 		return nil, errors.New("listeRessources: empty user id")
+	case isDotSegment(uai):
+		return nil, fmt.Errorf("listeRessources: UAI %q is not one", uai)
+	case isDotSegment(user):
+		return nil, fmt.Errorf("listeRessources: user id %q is not a GARPersonIdentifiant", user)
 	}
 	p := &servicePath{
 		segments: []string{"ressources", c.cfg.Ident, uai, user},
@@ -355,6 +359,11 @@ func (c *Client) Distributable(ctx context.Context) ([]Resource, error) {
 	}
 	return c.call(ctx, p)
 }
+
+// isDotSegment reports whether s is "." or "..", which url.PathEscape
+// leaves as they are and which a proxy or server in front of GAR resolves,
+// turning the call into a request for another path.
+func isDotSegment(s string) bool { return s == "." || s == ".." }
 
 // The operations, as named in metrics and errors.
 const (
@@ -498,6 +507,7 @@ func (c *Client) attempt(ctx context.Context, p *servicePath, u *url.URL) ([]Res
 			// An error body is small: read a bounded prefix.
 			b, _ := io.ReadAll(io.LimitReader(body, 64<<10))
 			release()
+			drainEnd(resp.Body)
 			fields = parseErreur(b, resp.Header.Get("Content-Type"))
 		}
 		ge := newError(resp.StatusCode, fields.Code, fields.Message, fields.Resource)
@@ -516,11 +526,21 @@ func (c *Client) attempt(ctx context.Context, p *servicePath, u *url.URL) ([]Res
 	if err != nil {
 		return nil, 0, &decodeError{p.op, attemptErr(ctx, err, c.cfg.Timeout)}
 	}
+	drainEnd(resp.Body)
 	res, err := decodeResources(buf.Bytes(), resp.Header.Get("Content-Type"), p.xmlRoot)
 	if err != nil {
 		return nil, 0, &decodeError{p.op, attemptErr(ctx, err, c.cfg.Timeout)}
 	}
 	return res, 0, nil
+}
+
+// drainEnd reads what is left of a body whose content was read: a deflate
+// stream ends at its checksum, before the end of a chunked body (the last,
+// empty chunk), and a body closed before its end costs the connection, so
+// every call would pay a new TLS handshake. Anything but that end is not
+// read past a few bytes.
+func drainEnd(body io.Reader) {
+	io.CopyN(io.Discard, body, 512)
 }
 
 // buffer returns an empty buffer for an answer.

@@ -24,7 +24,8 @@ type Error struct {
 	// Message is GAR's Message, such as "Etablissement non trouvé". The
 	// reference asks the médiacentre to show it (§7.5.2).
 	Message string
-	// Resource is GAR's Resource: the path that failed.
+	// Resource is GAR's Resource: the path that failed, which ends with
+	// the user's identifier; Error() shows it without that identifier.
 	Resource string
 	// Kind classifies the error for callers and for UserMessage.
 	Kind ErrorKind
@@ -127,9 +128,27 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, ": %s", strings.TrimSpace(e.Code+" "+quoteIfAny(e.Message)))
 	}
 	if e.Resource != "" {
-		fmt.Fprintf(&b, " (resource %s)", e.Resource)
+		fmt.Fprintf(&b, " (resource %s)", redactResource(e.Resource))
 	}
 	return b.String()
+}
+
+// redactResource masks what follows the idENT and the UAI in GAR's
+// Resource: GAR echoes the request path, whose last segment is the user's
+// GARPersonIdentifiant, and Error() reaches the logs and the readiness
+// report. The field itself keeps the whole path.
+func redactResource(r string) string {
+	const prefix = "ressources/"
+	i := strings.Index(r, prefix)
+	if i < 0 {
+		return r
+	}
+	head := r[:i+len(prefix)]
+	parts := strings.SplitN(r[i+len(prefix):], "/", 3)
+	if len(parts) < 3 {
+		return r
+	}
+	return head + parts[0] + "/" + parts[1] + "/…"
 }
 
 func quoteIfAny(s string) string {
