@@ -63,6 +63,11 @@ func newServer(cfg *config.Config, log *slog.Logger) (srv *server.Server, closeC
 		return nil, nil, usageErr("set server.api_keys_file or server.client_ca_file: otherwise no portal can call the API")
 	case cfg.ENT.ID == "":
 		return nil, nil, usageErr("no idENT: set ent.id in the configuration or ENTGAR_ENT_ID")
+	case cfg.Mediacentre.Deadline >= server.WriteTimeout:
+		// The answer to the portal would be cut by the server's write
+		// timeout before the client gave up on GAR: the portal would see
+		// a broken connection instead of GAR's error in French.
+		return nil, nil, usageErr("mediacentre.deadline %s must be shorter than the server's write timeout (%s) for entgar serve", cfg.Mediacentre.Deadline, server.WriteTimeout)
 	}
 
 	var auth server.Any

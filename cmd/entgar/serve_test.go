@@ -269,6 +269,7 @@ func TestServeConfigErrors(t *testing.T) {
 		{"bad keys file", "ent:\n  id: ZZ\nserver:\n" + tlsKeys + fmt.Sprintf("  api_keys_file: %q\n", writeFile(t, dir, "bad", "p md5:00\n")), "line 1: key p: the hash must start"},
 		{"missing client CA", "ent:\n  id: ZZ\nserver:\n" + tlsKeys + "  client_ca_file: /nonexistent/ca.pem\n", "/nonexistent/ca.pem"},
 		{"bad cache kind", "cache:\n  kind: disk\n", `cache.kind: must be "memory" or "redis"`},
+		{"deadline past the write timeout", "ent:\n  id: ZZ\nmediacentre:\n  deadline: 90s\nserver:\n" + tlsKeys + fmt.Sprintf("  api_keys_file: %q\n", keys), "mediacentre.deadline 1m30s must be shorter than the server's write timeout (1m0s)"},
 		{"no médiacentre certificate", "ent:\n  id: ZZ\nmediacentre:\n  base_url: https://gar.example\nserver:\n" + tlsKeys + fmt.Sprintf("  api_keys_file: %q\n", keys), "médiacentre"},
 	}
 	for _, c := range cases {
