@@ -30,6 +30,11 @@ type attr struct {
 // validator's stacks with its size.
 const maxDepth = 256
 
+// maxAttrs bounds the attributes of one element. GAR's roots carry a few;
+// the checks for repeated attributes are quadratic, so a hostile tag of
+// 100,000 attributes would otherwise take a minute.
+const maxAttrs = 256
+
 // maxToken bounds the size of one token (a tag or a run of text) so that a
 // hostile document cannot make the scanner buffer grow without limit.
 const maxToken = 1 << 20
@@ -515,6 +520,9 @@ func (s *scanner) readStart() error {
 		}
 		if !had {
 			return s.errf("missing space before attribute in <%s>", name)
+		}
+		if len(sp) == maxAttrs {
+			return s.errf("more than %d attributes in <%s>", maxAttrs, name)
 		}
 		eq := bytes.IndexByte(rest, '=')
 		if eq <= 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -68,5 +69,23 @@ func TestDeepNestingBounded(t *testing.T) {
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
 		t.Errorf("validating %d nested elements allocated %d bytes", depth, alloc)
+	}
+}
+
+// A start tag of thousands of attributes is refused at once, with one
+// error rather than one per attribute.
+func TestManyAttributesBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<men:GAR-ENT-Etab xmlns:men="http://data.education.fr/ns/gar" Version="1.7"`)
+	for i := range 20000 {
+		b.WriteString(` a` + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + `_` + strconv.Itoa(i) + `=""`)
+	}
+	b.WriteString(`/>`)
+	r, err := xsd.For(gar.D2).Validate(context.Background(), strings.NewReader(b.String()), xsd.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ErrorCount != 1 || !strings.Contains(r.Errors[0].Message, "more than 256 attributes") {
+		t.Fatalf("want one error for too many attributes, got %d: %v", r.ErrorCount, r.Errors[:min(3, len(r.Errors))])
 	}
 }
