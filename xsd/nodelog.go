@@ -22,6 +22,7 @@ type loggedNode struct {
 	name         string
 	line, col    int32
 	invalid, dup bool
+	truncated    bool
 	f0, f1       int32
 }
 
@@ -47,7 +48,7 @@ func (l *NodeLog) Add(n *Node) {
 	for _, f := range n.Fields {
 		l.fields = append(l.fields, loggedField{l.intern(f.Name), l.intern(f.Parent), uint32(f.Group), base + uint32(f.start), base + uint32(f.end)})
 	}
-	l.nodes = append(l.nodes, loggedNode{n.Name, int32(n.Line), int32(n.Column), n.Invalid, n.DuplicateKey, f0, int32(len(l.fields))})
+	l.nodes = append(l.nodes, loggedNode{n.Name, int32(n.Line), int32(n.Column), n.Invalid, n.DuplicateKey, n.Truncated, f0, int32(len(l.fields))})
 }
 
 // Len returns the number of nodes recorded.
@@ -58,7 +59,7 @@ func (l *NodeLog) Replay(fn func(*Node)) {
 	var n Node
 	n.text = l.text
 	for _, ln := range l.nodes {
-		n.Name, n.Line, n.Column, n.Invalid, n.DuplicateKey = ln.name, int(ln.line), int(ln.col), ln.invalid, ln.dup
+		n.Name, n.Line, n.Column, n.Invalid, n.DuplicateKey, n.Truncated = ln.name, int(ln.line), int(ln.col), ln.invalid, ln.dup, ln.truncated
 		l.cur = l.cur[:0]
 		for _, f := range l.fields[ln.f0:ln.f1] {
 			l.cur = append(l.cur, Field{Parent: l.names[f.parent], Group: int(f.group), Name: l.names[f.name], start: int(f.start), end: int(f.end)})

@@ -24,6 +24,17 @@ type attr struct {
 	value []byte
 }
 
+// maxDepth bounds the nesting of elements. GAR documents are four levels
+// deep; without a bound a hostile document of nested start tags (a few
+// bytes each, a gzip bomb once compressed) grows the scanner's and the
+// validator's stacks with its size.
+const maxDepth = 256
+
+// maxAttrs bounds the attributes of one element. GAR's roots carry a few;
+// the checks for repeated attributes are quadratic, so a hostile tag of
+// 100,000 attributes would otherwise take a minute.
+const maxAttrs = 256
+
 // maxToken bounds the size of one token (a tag or a run of text) so that a
 // hostile document cannot make the scanner buffer grow without limit.
 const maxToken = 1 << 20
@@ -510,6 +521,9 @@ func (s *scanner) readStart() error {
 		if !had {
 			return s.errf("missing space before attribute in <%s>", name)
 		}
+		if len(sp) == maxAttrs {
+			return s.errf("more than %d attributes in <%s>", maxAttrs, name)
+		}
 		eq := bytes.IndexByte(rest, '=')
 		if eq <= 0 {
 			return s.errf("malformed attribute in <%s>", name)
@@ -546,6 +560,9 @@ func (s *scanner) readStart() error {
 			}
 		}
 		s.attrs = append(s.attrs, at)
+	}
+	if len(s.nameEnd) >= maxDepth {
+		return s.errf("elements nested deeper than %d levels", maxDepth)
 	}
 	s.names = append(s.names, name...)
 	s.nameEnd = append(s.nameEnd, len(s.names))
@@ -647,7 +664,15 @@ func charRef(ref []byte) (rune, bool) {
 	if digits[0] == 'x' {
 		base, digits = 16, digits[1:]
 	}
-	if len(digits) == 0 || len(digits) > 8 {
+	if len(digits) == 0 {
+		return 0, false
+	}
+	// Leading zeros are allowed in any number; past them, eight digits
+	// hold every character without overflowing a rune.
+	for len(digits) > 1 && digits[0] == '0' {
+		digits = digits[1:]
+	}
+	if len(digits) > 8 {
 		return 0, false
 	}
 	var r rune

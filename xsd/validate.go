@@ -58,8 +58,20 @@ type Node struct {
 	// DuplicateKey is true when its functional key repeats one of an
 	// earlier node of the same document.
 	DuplicateKey bool
-	text         []byte
+	// Truncated is true when the node holds more values than a node keeps
+	// (maxNodeFields, maxNodeText): the grammar checks them all, Fields
+	// holds the first ones only.
+	Truncated bool
+	text      []byte
 }
+
+// maxNodeFields and maxNodeText bound what a node keeps of its values. The
+// grammar lets a node repeat some children without limit (a GAREleve of
+// millions of GARPersonProfils is valid); a real node has a few dozen.
+const (
+	maxNodeFields = 1 << 14
+	maxNodeText   = 1 << 20
+)
 
 // Value returns the text of f, which must be one of n.Fields. It is only
 // valid during the OnNode call.
@@ -363,7 +375,7 @@ func (v *validator) start() bool {
 	if depth == 1 {
 		v.node.Fields = v.node.Fields[:0]
 		v.node.text = v.node.text[:0]
-		v.node.Invalid, v.node.DuplicateKey = false, false
+		v.node.Invalid, v.node.DuplicateKey, v.node.Truncated = false, false, false
 		v.node.Line, v.node.Column = line, col
 		clear(v.groups)
 	}
@@ -503,6 +515,11 @@ func (v *validator) checkValue(f *frame) {
 		parent, group = pf.el.Name, pf.group
 	}
 	if len(v.frames) > 3 {
+		return
+	}
+	if len(v.node.Fields) >= maxNodeFields || len(v.node.text) > maxNodeText {
+		v.node.Truncated = true
+		v.node.text = v.node.text[:f.tstart]
 		return
 	}
 	v.node.Fields = append(v.node.Fields, Field{Parent: parent, Group: group, Name: f.el.Name, start: f.tstart, end: len(v.node.text)})

@@ -451,3 +451,20 @@ func TestStreamedEntries(t *testing.T) {
 		t.Errorf("%s", dump(official))
 	}
 }
+
+// The calcul des écarts compares archives of one ENT: a previous archive
+// of another idENT is an operator's mistake, not a mass deletion.
+func TestPreviousOfAnotherIdent(t *testing.T) {
+	d := base2D()
+	p := writeArchive(t, t.TempDir(), d.archiveName(), d.files())
+	other := strings.Replace(d.archiveName(), "_GAR-ENT_", "X_GAR-ENT_", 1)
+	fs := d.files()
+	for i := range fs {
+		fs[i].name = strings.Replace(fs[i].name, "_GAR-ENT_", "X_GAR-ENT_", 1)
+	}
+	prev := writeArchive(t, t.TempDir(), other, fs)
+	_, err := Archive(context.Background(), p, Options{Previous: prev})
+	if err == nil || !strings.Contains(err.Error(), "idENT") {
+		t.Fatalf("want an idENT mismatch error, got %v", err)
+	}
+}

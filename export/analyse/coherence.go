@@ -283,6 +283,13 @@ func (fc *fileCtx) node(n *xsd.Node) {
 	if !ok {
 		return
 	}
+	if n.Truncated {
+		if a.room(CtlRefUnchecked) {
+			a.add(fc.finding(CtlRefUnchecked, n, n.Name, fmt.Sprintf("<%s> holds more values than the analyser keeps for a node (%d): the grammar is checked in full, references and the calcul des écarts on its first values only", n.Name, len(n.Fields))))
+		} else {
+			a.tally(CtlRefUnchecked)
+		}
+	}
 	fc.keys(n, k)
 	if n.Invalid {
 		return // the grammar already rejects the archive

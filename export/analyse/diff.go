@@ -110,6 +110,11 @@ func (a *analysis) readPrevious(ctx context.Context, path string) error {
 		if d.Valid() && n.Degree != d {
 			return fmt.Errorf("previous archive %s is %s, the archive is %s", path, n.Degree, d)
 		}
+		// GAR computes the écarts per ENT: another idENT's archive would
+		// make every person a deletion or an addition.
+		if a.name.Ident != "" && n.Ident != a.name.Ident {
+			return fmt.Errorf("previous archive %s is of idENT %s, the archive of %s", path, n.Ident, a.name.Ident)
+		}
 		if !d.Valid() {
 			d = n.Degree
 		}
