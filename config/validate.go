@@ -91,23 +91,68 @@ func (c *checker) notEmpty(path, value string) {
 	}
 }
 
-// check returns the problems of c, in the order of the keys.
+// share checks a share between 0 and 1; zeroOK says whether 0 is allowed.
+func (c *checker) share(path string, s float64, zeroOK bool) {
+	switch {
+	case math.IsNaN(s) || s < 0 || s > 1 || s == 0 && !zeroOK:
+		if zeroOK {
+			c.addf(path, "must be between 0 and 1, got %v", s)
+		} else {
+			c.addf(path, "must be greater than 0 and at most 1, got %v", s)
+		}
+	}
+}
+
+// listenAddr checks a host:port to listen on (port 0 picks a free one);
+// example shows the form in the message, orEmpty says empty is allowed.
+func (c *checker) listenAddr(path, addr, example string, orEmpty bool) {
+	or := ""
+	if orEmpty {
+		or = ", or empty"
+	}
+	if _, port, err := net.SplitHostPort(addr); err != nil {
+		c.addf(path, "must be host:port such as %s%s, got %q", example, or, addr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		c.addf(path, "port must be between 0 and 65535, got %q", port)
+	}
+}
+
+// check returns the problems of c, in the order of the keys. Each section
+// validates itself in its own function, so that a new section brings its
+// rules with it and checks nothing of the others'.
 func (c *Config) check() []problem {
 	var k checker
+	c.ENT.check(&k)
+	c.Source.check(&k)
+	c.Export.check(&k)
+	c.Log.check(&k)
+	c.SFTP.check(&k)
+	c.Mediacentre.check(&k)
+	c.Server.check(&k)
+	c.Cache.check(&k)
+	c.Analyse.check(&k)
+	c.Metrics.check(&k)
+	c.Garsim.check(&k)
+	return k.problems
+}
 
-	if id := c.ENT.ID; id != "" && !validIdent(id) {
+func (s *ENTConfig) check(k *checker) {
+	if id := s.ID; id != "" && !validIdent(id) {
 		k.addf("ent.id", "must hold only letters A-Z or a-z, digits and '-', got %q", id)
 	}
-	if tz := c.ENT.Timezone; tz == "" {
+	if tz := s.Timezone; tz == "" {
 		k.addf("ent.timezone", "must be an IANA time zone name such as Europe/Paris")
 	} else if _, err := time.LoadLocation(tz); err != nil {
 		k.addf("ent.timezone", "unknown time zone %q (want an IANA name such as Europe/Paris)", tz)
 	}
+}
 
-	k.oneOf("source.kind", c.Source.Kind, SourceJSONL)
-	k.notEmpty("source.path", c.Source.Path)
+func (s *SourceConfig) check(k *checker) {
+	k.oneOf("source.kind", s.Kind, SourceJSONL)
+	k.notEmpty("source.path", s.Path)
+}
 
-	e := &c.Export
+func (e *ExportConfig) check(k *checker) {
 	k.notEmpty("export.out", e.Out)
 	if len(e.Degrees) == 0 {
 		k.addf("export.degrees", "must list at least one degree (%s, %s)", Degree1D, Degree2D)
@@ -125,9 +170,7 @@ func (c *Config) check() []problem {
 	}
 	k.intRange("export.max_nodes", e.MaxNodes, 1, 1_000_000)
 	k.oneOf("export.on_bad_record", e.OnBadRecord, OnBadRecordSkip, OnBadRecordFail)
-	if s := e.MaxRejectedShare; !(s >= 0 && s <= 1) || math.IsNaN(s) {
-		k.addf("export.max_rejected_share", "must be between 0 and 1, got %v", s)
-	}
+	k.share("export.max_rejected_share", e.MaxRejectedShare, true)
 	included := k.uais("export.establishments.include", e.Establishments.Include)
 	k.uais("export.establishments.exclude", e.Establishments.Exclude)
 	for i, u := range e.Establishments.Exclude {
@@ -139,11 +182,14 @@ func (c *Config) check() []problem {
 	if e.Keep < 1 {
 		k.addf("export.keep", "must be at least 1, got %d", e.Keep)
 	}
+}
 
-	k.oneOf("log.level", c.Log.Level, LogLevelDebug, LogLevelInfo, LogLevelWarn, LogLevelError)
-	k.oneOf("log.format", c.Log.Format, LogFormatAuto, LogFormatText, LogFormatJSON)
+func (s *LogConfig) check(k *checker) {
+	k.oneOf("log.level", s.Level, LogLevelDebug, LogLevelInfo, LogLevelWarn, LogLevelError)
+	k.oneOf("log.format", s.Format, LogFormatAuto, LogFormatText, LogFormatJSON)
+}
 
-	sf := &c.SFTP
+func (sf *SFTPConfig) check(k *checker) {
 	k.intRange("sftp.port", sf.Port, 1, 65535)
 	if v := sf.KeyPassphraseEnv; v != "" {
 		switch {
@@ -158,8 +204,9 @@ func (c *Config) check() []problem {
 	k.positive("sftp.keepalive", sf.KeepAlive)
 	k.intRange("sftp.retries", sf.Retries, 0, 100)
 	k.positive("sftp.retry_backoff", sf.RetryBackoff)
+}
 
-	m := &c.Mediacentre
+func (m *MediacentreConfig) check(k *checker) {
 	if m.PKCS12File != "" && (m.CertFile != "" || m.KeyFile != "") {
 		k.addf("mediacentre.pkcs12_file", "give either pkcs12_file or cert_file and key_file, not both")
 	}
@@ -173,31 +220,39 @@ func (c *Config) check() []problem {
 	k.intRange("mediacentre.max_body", m.MaxBody, 64<<10, 1<<30)
 	k.intRange("mediacentre.max_conns", m.MaxConns, 1, 1024)
 	k.intRange("mediacentre.cert_warn_days", m.CertWarnDays, 1, 365)
+}
 
-	k.durationRange("server.shutdown_timeout", c.Server.ShutdownTimeout, time.Second, 10*time.Minute)
+func (s *ServerConfig) check(k *checker) {
+	k.durationRange("server.shutdown_timeout", s.ShutdownTimeout, time.Second, 10*time.Minute)
+}
 
-	k.oneOf("cache.kind", c.Cache.Kind, CacheMemory, CacheRedis)
-	k.durationRange("cache.ttl", c.Cache.TTL, time.Second, 24*time.Hour)
-	k.intRange("cache.max_entries", c.Cache.MaxEntries, 1, 10_000_000)
-	if c.Cache.Kind == CacheRedis {
-		k.notEmpty("cache.redis.addr", c.Cache.Redis.Addr)
+func (s *CacheConfig) check(k *checker) {
+	k.oneOf("cache.kind", s.Kind, CacheMemory, CacheRedis)
+	k.durationRange("cache.ttl", s.TTL, time.Second, 24*time.Hour)
+	k.intRange("cache.max_entries", s.MaxEntries, 1, 10_000_000)
+	if s.Kind == CacheRedis {
+		k.notEmpty("cache.redis.addr", s.Redis.Addr)
 	}
-	k.intRange("cache.redis.db", c.Cache.Redis.DB, 0, 1000)
-	if s := c.Analyse.MaxDeletionShare; !(s > 0 && s <= 1) || math.IsNaN(s) {
-		k.addf("analyse.max_deletion_share", "must be greater than 0 and at most 1, got %v", s)
-	}
-	if c.Analyse.MaxExamples < 1 {
-		k.addf("analyse.max_examples", "must be at least 1, got %d", c.Analyse.MaxExamples)
-	}
+	k.intRange("cache.redis.db", s.Redis.DB, 0, 1000)
+}
 
-	if tf := c.Metrics.Textfile; tf != "" && !strings.HasSuffix(tf, ".prom") {
+func (s *AnalyseConfig) check(k *checker) {
+	k.share("analyse.max_deletion_share", s.MaxDeletionShare, false)
+	if s.MaxExamples < 1 {
+		k.addf("analyse.max_examples", "must be at least 1, got %d", s.MaxExamples)
+	}
+}
+
+func (s *MetricsConfig) check(k *checker) {
+	if tf := s.Textfile; tf != "" && !strings.HasSuffix(tf, ".prom") {
 		k.addf("metrics.textfile", "must end in .prom (the node exporter's textfile collector reads only those), got %q", tf)
 	}
-	if tf := c.Metrics.Textfile; tf != "" && c.Metrics.JSONFile == tf {
+	if tf := s.Textfile; tf != "" && s.JSONFile == tf {
 		k.addf("metrics.json_file", "must differ from metrics.textfile, got %q", tf)
 	}
+}
 
-	g := &c.Garsim
+func (g *GarsimConfig) check(k *checker) {
 	k.notEmpty("garsim.root", g.Root)
 	seenIdent := make(map[string]int)
 	for i, id := range g.Idents {
@@ -211,25 +266,15 @@ func (c *Config) check() []problem {
 			seenIdent[up] = i + 1
 		}
 	}
-	if _, port, err := net.SplitHostPort(g.SFTPListen); err != nil {
-		k.addf("garsim.sftp_listen", "must be host:port such as 127.0.0.1:2222, got %q", g.SFTPListen)
-	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		k.addf("garsim.sftp_listen", "port must be between 0 and 65535, got %q", port)
-	}
+	k.listenAddr("garsim.sftp_listen", g.SFTPListen, "127.0.0.1:2222", false)
 	k.notEmpty("garsim.host_key_file", g.HostKeyFile)
 	k.notEmpty("garsim.authorized_keys", g.AuthorizedKeys)
 	k.positive("garsim.collecte_interval", g.CollecteInterval)
 	k.oneOf("garsim.checker", g.Checker, GarsimCheckerAnalyse, GarsimCheckerBasic)
-	if l := g.MediacentreListen; l != "" {
-		if _, port, err := net.SplitHostPort(l); err != nil {
-			k.addf("garsim.mediacentre_listen", "must be host:port such as 127.0.0.1:8444, or empty, got %q", l)
-		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-			k.addf("garsim.mediacentre_listen", "port must be between 0 and 65535, got %q", port)
-		}
+	if g.MediacentreListen != "" {
+		k.listenAddr("garsim.mediacentre_listen", g.MediacentreListen, "127.0.0.1:8444", true)
 		k.notEmpty("garsim.tls_dir", g.TLSDir)
 	}
-
-	return k.problems
 }
 
 // uais checks a list of UAIs (non-empty, no duplicates once normalised as
